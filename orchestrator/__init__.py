@@ -1,0 +1,10 @@
+"""orchestrator: reviewed, repeatable, safe recovery of Windows domains over WinRM."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("orchestrator")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0+unknown"
+
+__all__ = ["__version__"]
