@@ -1,0 +1,40 @@
+"""The kinds of step. Each module file holds one kind: its argument schema (and, as the
+engine grows, its probe, diff, apply and undo)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from orchestrator.modules import (
+    ad_group_member,
+    ad_user,
+    local_group_member,
+    local_user,
+    powershell,
+    process,
+    registry,
+    scheduled_task,
+    service,
+    sms_connection_account,
+    wait_for,
+)
+from orchestrator.modules.base import ArgsModel, ModuleSpec
+
+MODULES: Mapping[str, ModuleSpec] = {
+    spec.name: spec
+    for spec in (
+        local_user.SPEC,
+        local_group_member.SPEC,
+        ad_user.SPEC,
+        ad_group_member.SPEC,
+        registry.SPEC,
+        service.SPEC,
+        scheduled_task.SPEC,
+        process.SPEC,
+        wait_for.SPEC,
+        sms_connection_account.SPEC,
+        powershell.SPEC,
+    )
+}
+
+__all__ = ["MODULES", "ArgsModel", "ModuleSpec"]

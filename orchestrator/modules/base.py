@@ -1,0 +1,91 @@
+"""What every module's argument schema shares: strictness, secrets, SIDs, states."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from orchestrator.secrets import Secret
+from orchestrator.validation import SECRET_FIELD, is_template
+
+
+class ArgsModel(BaseModel):
+    """A module's arguments: frozen, and every unknown key is an error."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=False)
+
+
+@dataclass(frozen=True)
+class ModuleSpec:
+    """A kind of step: its name, argument schema and a one-line summary."""
+
+    name: str
+    args: type[ArgsModel]
+    summary: str
+
+
+State = Literal["present", "absent"]
+
+# A SID, or the machine/domain-relative form "S-1-5-21-*-501": the account with RID 501 of
+# the host's own SAM (or of the domain on a DC). Guest's name is localised and, on a domain
+# member, an unqualified "Guest" resolves to the domain Guest (windows-semantics §0.6), so
+# playbooks address it by RID.
+SID_PATTERN = r"^S-1-(?:\d+-)*\d+$|^S-1-5-21-\*-\d+$"
+Sid = Annotated[
+    str,
+    Field(pattern=SID_PATTERN, description="a SID, or S-1-5-21-*-RID for the host's own account"),
+]
+
+
+def _secret_only(value: Any) -> Any:
+    if isinstance(value, Secret):
+        return value
+    raise PydanticCustomError(
+        "secret_literal",
+        "a password must come from a declared secret, e.g. '{{ secrets.new_account_password }}';"
+        " literal passwords are not accepted",
+    )
+
+
+SecretArg = Annotated[
+    Secret,
+    BeforeValidator(_secret_only),
+    SECRET_FIELD,
+    WithJsonSchema(
+        {"type": "string", "pattern": r"\{\{.*secrets\..*\}\}", "description": "a secret reference"}
+    ),
+]
+
+
+def _no_template(value: Any) -> Any:
+    if is_template(value):
+        raise PydanticCustomError(
+            "template_forbidden",
+            "templates are not expanded here; pass values through 'parameters' instead",
+        )
+    return value
+
+
+NoTemplateStr = Annotated[str, BeforeValidator(_no_template)]
+
+ACCOUNT_PATTERN = r"^[^\\/\[\]:;|=,+*?<>@\"]+\\[^\\/\[\]:;|=,+*?<>@\"]+$"
+
+
+def unqualified_guest(name: str) -> bool:
+    """True for a bare 'Guest' (any case), which resolves to the domain Guest on members."""
+    return re.fullmatch(r"\s*guest\s*", name, re.IGNORECASE) is not None
+
+
+def reject_unqualified_guest(names: tuple[str, ...]) -> tuple[str, ...]:
+    """Refuse a bare 'Guest' member: Q236052 needs the local one, addressed by SID."""
+    for name in names:
+        if unqualified_guest(name):
+            raise ValueError(
+                "an unqualified 'Guest' resolves to the DOMAIN Guest on a domain member; address"
+                " the local Guest by SID 'S-1-5-21-*-501' (or the domain Guest as 'DOMAIN\\Guest')"
+            )
+    return names

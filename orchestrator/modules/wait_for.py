@@ -1,0 +1,62 @@
+"""wait_for: poll a read-only probe until an expression holds, or fail at the timeout.
+
+wait_for:
+  probe: {sms_client_status: {site_code: TB1}}
+  until: checked_in_ratio >= 0.98
+  interval: 60s
+  timeout: 110m
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Self
+
+from pydantic import Field, field_validator, model_validator
+
+from orchestrator.durations import Duration
+from orchestrator.modules.base import ArgsModel, ModuleSpec
+from orchestrator.modules.probes import PROBES
+from orchestrator.validation import suggest
+
+
+class Args(ArgsModel):
+    """Arguments of wait_for."""
+
+    probe: dict[str, dict[str, Any]] = Field(
+        description="one probe and its arguments, e.g. {sms_client_status: {site_code: TB1}}"
+    )
+    until: str = Field(min_length=1, description="an expression over the probe's values")
+    interval: Duration = Field(timedelta(seconds=30))
+    timeout: Duration
+
+    @field_validator("probe", mode="before")
+    @classmethod
+    def _one_known_probe(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = {value: {}}
+        if not isinstance(value, dict) or len(value) != 1:
+            raise ValueError("expected one probe, e.g. {sms_client_status: {site_code: TB1}}")
+        ((name, args),) = value.items()
+        if name not in PROBES:
+            hint = suggest(str(name), PROBES)
+            raise ValueError(
+                f"unknown probe '{name}'"
+                + (f"; {hint}" if hint else "")
+                + f" (probes: {', '.join(PROBES)})"
+            )
+        return {name: {} if args is None else args}
+
+    @model_validator(mode="after")
+    def _interval_fits(self) -> Self:
+        if self.interval <= timedelta(0) or self.interval > self.timeout:
+            raise ValueError("'interval' must be positive and no longer than 'timeout'")
+        return self
+
+    @property
+    def probe_name(self) -> str:
+        """The probe's name."""
+        return next(iter(self.probe))
+
+
+SPEC = ModuleSpec("wait_for", Args, "poll a probe until an expression holds")

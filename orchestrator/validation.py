@@ -1,0 +1,205 @@
+"""Validate plain YAML data with a pydantic model and report Problems located in the file.
+
+pydantic reports every error at once with a `loc` path; the SourceMap turns each path into
+file:line:column. Messages say what was expected and what was found, with a "did you mean"
+for misspelled keys and choices. Values of secret fields are never echoed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import types
+import typing
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from orchestrator.errors import Location, Problem
+from orchestrator.yamlsource import NodePath, SourceMap, format_path
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class _SecretMark:
+    """Annotated metadata: the field holds a secret, so errors never echo its value."""
+
+    def __repr__(self) -> str:
+        return "SECRET_FIELD"
+
+
+SECRET_FIELD = _SecretMark()
+KEEP_WHEN_TEMPLATED = frozenset({"missing", "extra_forbidden", "template_forbidden"})
+
+
+def is_template(value: object) -> bool:
+    """True for text that jinja would render (holds `{{` or `{%`)."""
+    return isinstance(value, str) and ("{{" in value or "{%" in value)
+
+
+def suggest(word: str, choices: Iterable[str]) -> str:
+    """`did you mean 'x'?` for the closest choice, or an empty string."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+def validate(
+    model: type[M],
+    data: Any,
+    source: SourceMap,
+    base: NodePath = (),
+    *,
+    defer_templates: bool = False,
+    extra_keys: Sequence[str] = (),
+) -> tuple[M | None, list[Problem]]:
+    """The model instance, or None and every problem found.
+
+    defer_templates: ignore type errors on values that are still jinja templates; they are
+        checked again once rendered.
+    extra_keys: further valid names to suggest for unknown keys at the top level (module names).
+    """
+    try:
+        return model.model_validate(data), []
+    except ValidationError as exc:
+        errors = [
+            e
+            for e in exc.errors()
+            if not (
+                defer_templates and is_template(e["input"]) and e["type"] not in KEEP_WHEN_TEMPLATED
+            )
+        ]
+        return None, [_problem(model, e, source, base, extra_keys) for e in errors]
+
+
+def _problem(
+    model: type[BaseModel],
+    error: ErrorDetails,
+    source: SourceMap,
+    base: NodePath,
+    extra_keys: Sequence[str],
+) -> Problem:
+    loc = tuple(error["loc"])
+    kind = error["type"]
+    full = _data_path(source, (*base, *loc), keep_last=kind == "missing")
+    if kind == "extra_forbidden":
+        return _unknown_key(model, loc, full, source, extra_keys)
+    if kind == "missing":
+        location = source.value_at(full[:-1])
+        return Problem(location, format_path(full), "required field is missing")
+    location = source.value_at(full)
+    secret = _is_secret(model, loc)
+    message = _message(error, secret)
+    hint = ""
+    if kind == "literal_error" and isinstance(error["input"], str):
+        hint = suggest(
+            error["input"], re.findall(r"'([^']*)'", error.get("ctx", {}).get("expected", ""))
+        )
+    return Problem(location, format_path(full), message, hint)
+
+
+def _data_path(source: SourceMap, loc: NodePath, *, keep_last: bool) -> NodePath:
+    """Drop pydantic's union tags: keep the longest prefix that exists in the document."""
+    probe = loc[:-1] if keep_last else loc
+    for end in range(len(probe), -1, -1):
+        if probe[:end] in source.values:
+            kept = probe[:end]
+            return (*kept, loc[-1]) if keep_last and loc else kept
+    return loc
+
+
+def _unknown_key(
+    model: type[BaseModel],
+    loc: NodePath,
+    full: NodePath,
+    source: SourceMap,
+    extra_keys: Sequence[str],
+) -> Problem:
+    key = str(loc[-1])
+    parent = _model_at(model, loc[:-1])
+    known = list(parent.model_fields) if parent else []
+    if len(loc) == 1:
+        known += list(extra_keys)
+    hint = suggest(key, known) or (f"expected one of: {', '.join(sorted(known))}" if known else "")
+    return Problem(source.key_at(full), format_path(full), f"unknown key '{key}'", hint)
+
+
+def _message(error: ErrorDetails, secret: bool) -> str:
+    msg = error["msg"]
+    msg = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    msg = re.sub(r"^Input should be ", "expected ", msg)
+    msg = re.sub(r"^Input ", "value ", msg)
+    if secret:
+        return f"{msg}; found a value that is not shown (secret field)"
+    if "found" in msg:
+        return msg
+    return f"{msg}; found {describe(error['input'])}"
+
+
+_DESCRIPTIONS: tuple[tuple[type | tuple[type, ...], Any], ...] = (
+    (type(None), lambda _v: "nothing (null)"),
+    (bool, lambda v: f"the boolean {str(v).lower()}"),
+    (str, lambda v: repr(v if len(v) <= 60 else v[:57] + "...")),
+    ((int, float), lambda v: f"the number {v}"),
+    (dict, lambda _v: "a mapping"),
+    ((list, tuple), lambda _v: "a list"),
+)
+
+
+def describe(value: Any) -> str:
+    """A short, safe description of a found value for an error message."""
+    for kinds, render in _DESCRIPTIONS:
+        if isinstance(value, kinds):
+            return str(render(value))
+    return f"a value of type {type(value).__name__}"
+
+
+def _model_at(model: type[BaseModel], loc: NodePath) -> type[BaseModel] | None:
+    """The model class that validates the mapping at `loc` under `model`, if one does."""
+    current: Any = model
+    for elem in loc:
+        current = _step_into(current, elem)
+        if current is None:
+            return None
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _is_secret(model: type[BaseModel], loc: NodePath) -> bool:
+    if not loc:
+        return False
+    parent = _model_at(model, loc[:-1])
+    field = parent.model_fields.get(str(loc[-1])) if parent else None
+    return bool(field and any(m is SECRET_FIELD for m in field.metadata))
+
+
+def _step_into(current: Any, elem: str | int) -> Any:
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        field = current.model_fields.get(str(elem))
+        return _unwrap(field.annotation) if field else None
+    origin = typing.get_origin(current)
+    args = typing.get_args(current)
+    if isinstance(elem, int) and origin in (list, tuple) and args:
+        return _unwrap(args[0])
+    if origin is dict and len(args) == 2:
+        return _unwrap(args[1])
+    return None
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Optional[X], Annotated[X, ...] and X | None -> X (the first model in a union)."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            members = [a for a in typing.get_args(annotation) if a is not type(None)]
+            models = [m for m in members if isinstance(m, type) and issubclass(m, BaseModel)]
+            annotation = (models or members)[0]
+        else:
+            return annotation
+
+
+def location_of(source: SourceMap, path: NodePath) -> Location:
+    """Shorthand used by callers that build their own problems."""
+    return source.value_at(path)
