@@ -89,7 +89,7 @@ def _problem(
         location = source.value_at(full[:-1])
         return Problem(location, format_path(full), "required field is missing")
     location = source.value_at(full)
-    secret = _is_secret(model, loc)
+    secret = _is_secret(model, loc) or kind == "secret_literal"
     message = _message(error, secret)
     hint = ""
     if kind == "literal_error" and isinstance(error["input"], str):
@@ -128,11 +128,13 @@ def _unknown_key(
 def _message(error: ErrorDetails, secret: bool) -> str:
     msg = error["msg"]
     msg = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    msg = re.sub(r"^Input should be (greater|less)", r"expected a value \1", msg)
     msg = re.sub(r"^Input should be ", "expected ", msg)
     msg = re.sub(r"^Input ", "value ", msg)
+    msg = msg.replace("a valid tuple", "a list").replace("a valid list", "a list")
     if secret:
-        return f"{msg}; found a value that is not shown (secret field)"
-    if "found" in msg:
+        return f"{msg}; the value found is not shown (secret field)"
+    if "found" in msg or (isinstance(error["input"], str) and repr(error["input"]) in msg):
         return msg
     return f"{msg}; found {describe(error['input'])}"
 
@@ -170,7 +172,18 @@ def _is_secret(model: type[BaseModel], loc: NodePath) -> bool:
         return False
     parent = _model_at(model, loc[:-1])
     field = parent.model_fields.get(str(loc[-1])) if parent else None
-    return bool(field and any(m is SECRET_FIELD for m in field.metadata))
+    if field is None:
+        return False
+    return any(m is SECRET_FIELD for m in field.metadata) or _marked(field.annotation)
+
+
+def _marked(annotation: Any) -> bool:
+    """True when SECRET_FIELD sits anywhere in the annotation (inside Optional, unions)."""
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return any(m is SECRET_FIELD for m in args[1:]) or _marked(args[0])
+    return any(_marked(a) for a in args)
 
 
 def _step_into(current: Any, elem: str | int) -> Any:

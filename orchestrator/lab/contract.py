@@ -121,7 +121,7 @@ class AuthOutcome(enum.Enum):
     """The outcome of one logon attempt, as the domain decides it (windows-semantics.md §2.4)."""
 
     OK = "ok"
-    BAD_PASSWORD = "bad_password"
+    BAD_PASSWORD = "bad_password"  # noqa: S105 -- an outcome name, not a password
     LOCKED = "locked"
     DISABLED = "disabled"
     NO_SUCH_USER = "no_such_user"

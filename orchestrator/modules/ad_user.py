@@ -6,7 +6,14 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
-from orchestrator.modules.base import ArgsModel, ModuleSpec, SecretArg, Sid, State
+from orchestrator.modules.base import (
+    ArgsModel,
+    ModuleSpec,
+    SecretArg,
+    Sid,
+    State,
+    irreversible_when_absent,
+)
 
 DN_PATTERN = r"^(?:(?:OU|CN|DC)=[^,]+,)*(?:OU|CN|DC)=[^,]+$"
 
@@ -35,4 +42,9 @@ class Args(ArgsModel):
         return self
 
 
-SPEC = ModuleSpec("ad_user", Args, "an AD user: present/absent, password, enabled")
+SPEC = ModuleSpec(
+    "ad_user",
+    Args,
+    "an AD user: present/absent, password, enabled",
+    irreversible_when_absent("domain account"),
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -19,13 +20,38 @@ class ArgsModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=False)
 
 
+def _always_undoable(_args: Mapping[str, Any]) -> str | None:
+    return None
+
+
 @dataclass(frozen=True)
 class ModuleSpec:
-    """A kind of step: its name, argument schema and a one-line summary."""
+    """A kind of step: its name, argument schema and a one-line summary.
+
+    irreversible: given the step's (unrendered) arguments, why its change cannot be undone,
+        or None. Such a step must say `irreversible: true` and cannot sit in a window.
+    """
 
     name: str
     args: type[ArgsModel]
     summary: str
+    irreversible: Callable[[Mapping[str, Any]], str | None] = _always_undoable
+
+
+def irreversible_when_absent(what: str) -> Callable[[Mapping[str, Any]], str | None]:
+    """Deleting an account cannot be undone: a re-created one has a new SID."""
+
+    def reason(args: Mapping[str, Any]) -> str | None:
+        if args.get("state") == "absent":
+            return f"a deleted {what} cannot be restored (a new one gets a new SID)"
+        return None
+
+    return reason
+
+
+def always_irreversible(reason: str) -> Callable[[Mapping[str, Any]], str | None]:
+    """For modules whose effect has no undo at all (programs, scripts)."""
+    return lambda _args: reason
 
 
 State = Literal["present", "absent"]

@@ -6,7 +6,14 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
-from orchestrator.modules.base import ArgsModel, ModuleSpec, SecretArg, Sid, State
+from orchestrator.modules.base import (
+    ArgsModel,
+    ModuleSpec,
+    SecretArg,
+    Sid,
+    State,
+    irreversible_when_absent,
+)
 
 
 class Args(ArgsModel):
@@ -31,4 +38,9 @@ class Args(ArgsModel):
         return self
 
 
-SPEC = ModuleSpec("local_user", Args, "a local account: present/absent, enabled, groups")
+SPEC = ModuleSpec(
+    "local_user",
+    Args,
+    "a local account: present/absent, enabled, groups",
+    irreversible_when_absent("local account"),
+)

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import Field
 
-from orchestrator.modules.base import ArgsModel, ModuleSpec, NoTemplateStr
+from orchestrator.modules.base import ArgsModel, ModuleSpec, NoTemplateStr, always_irreversible
 
 
 class Args(ArgsModel):
@@ -20,4 +20,9 @@ class Args(ArgsModel):
     parameters: dict[str, Any] = Field(default_factory=dict, description="bound by name")
 
 
-SPEC = ModuleSpec("powershell", Args, "a script with parameters (escape hatch; plans say unknown)")
+SPEC = ModuleSpec(
+    "powershell",
+    Args,
+    "a script with parameters (escape hatch; plans say unknown)",
+    always_irreversible("a script's effects cannot be undone by the engine"),
+)

@@ -21,6 +21,14 @@ class SmsClientStatus(ArgsModel):
     account: str | None = Field(None, pattern=ACCOUNT_PATTERN, description="for aware/aware_ratio")
 
 
+class SmsClient(ArgsModel):
+    """The SMS client on the host itself.
+
+    Values: installed, checked_in (its last configuration check reached the CAP),
+    last_config_check, last_error, known_accounts.
+    """
+
+
 class ServiceStatus(ArgsModel):
     """A service. Values: status (Running, Stopped ...), start_type."""
 
@@ -50,6 +58,7 @@ class LocalUserStatus(ArgsModel):
 
 PROBES: dict[str, type[ArgsModel]] = {
     "sms_client_status": SmsClientStatus,
+    "sms_client": SmsClient,
     "service": ServiceStatus,
     "registry": RegistryValue,
     "ad_user": AdUserStatus,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from orchestrator.modules.base import ArgsModel, ModuleSpec
+from orchestrator.modules.base import ArgsModel, ModuleSpec, always_irreversible
 
 
 class Args(ArgsModel):
@@ -18,4 +18,9 @@ class Args(ArgsModel):
     working_directory: str | None = None
 
 
-SPEC = ModuleSpec("process", Args, "run a program, check its exit code (creates/removes guards)")
+SPEC = ModuleSpec(
+    "process",
+    Args,
+    "run a program, check its exit code (creates/removes guards)",
+    always_irreversible("a program's effects cannot be undone by the engine"),
+)

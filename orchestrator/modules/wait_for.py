@@ -10,20 +10,40 @@ wait_for:
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, WithJsonSchema, field_validator, model_validator
 
 from orchestrator.durations import Duration
 from orchestrator.modules.base import ArgsModel, ModuleSpec
 from orchestrator.modules.probes import PROBES
+from orchestrator.playbook.templating import expression_syntax_error
 from orchestrator.validation import suggest
+
+
+def _probe_schema() -> dict[str, Any]:
+    by_name = {
+        name: {"anyOf": [model.model_json_schema(), {"type": "null"}]}
+        for name, model in PROBES.items()
+    }
+    return {
+        "anyOf": [
+            {"enum": list(PROBES)},
+            {
+                "type": "object",
+                "properties": by_name,
+                "minProperties": 1,
+                "maxProperties": 1,
+                "additionalProperties": False,
+            },
+        ]
+    }
 
 
 class Args(ArgsModel):
     """Arguments of wait_for."""
 
-    probe: dict[str, dict[str, Any]] = Field(
+    probe: Annotated[dict[str, dict[str, Any]], WithJsonSchema(_probe_schema())] = Field(
         description="one probe and its arguments, e.g. {sms_client_status: {site_code: TB1}}"
     )
     until: str = Field(min_length=1, description="an expression over the probe's values")
@@ -46,6 +66,14 @@ class Args(ArgsModel):
                 + f" (probes: {', '.join(PROBES)})"
             )
         return {name: {} if args is None else args}
+
+    @field_validator("until")
+    @classmethod
+    def _valid_expression(cls, until: str) -> str:
+        problem = expression_syntax_error(until)
+        if problem:
+            raise ValueError(problem)
+        return until
 
     @model_validator(mode="after")
     def _interval_fits(self) -> Self:

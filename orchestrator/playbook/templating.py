@@ -235,3 +235,22 @@ def _explain(exc: Exception, variables: Mapping[str, Any]) -> str:
     return (
         f"a secret cannot be used this way: {exc}; insert it whole, e.g. '{{{{ secrets.name }}}}'"
     )
+
+
+_SYNTAX_CHECKER: Templar | None = None
+
+
+def expression_syntax_error(expression: str) -> str | None:
+    """Why `expression` is not a valid `when:`/`until:` expression, or None (load-time check)."""
+    global _SYNTAX_CHECKER  # noqa: PLW0603 -- one lazily built, stateless checker
+    if _SYNTAX_CHECKER is None:
+        _SYNTAX_CHECKER = Templar()
+    return _SYNTAX_CHECKER.expression_error(expression)
+
+
+def template_syntax_error(text: str) -> str | None:
+    """Why `text` is not a valid template, or None (load-time check)."""
+    global _SYNTAX_CHECKER  # noqa: PLW0603 -- one lazily built, stateless checker
+    if _SYNTAX_CHECKER is None:
+        _SYNTAX_CHECKER = Templar()
+    return _SYNTAX_CHECKER.syntax_error(text)

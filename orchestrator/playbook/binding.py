@@ -1,0 +1,173 @@
+"""Binding a playbook to an inventory: which hosts each step targets, with which arguments.
+
+Pure: given a playbook, an inventory, extra vars and secrets (real or placeholders), it
+renders every step's arguments for every targeted host and validates them with the module's
+schema. `validate -i` uses it to check everything short of contacting hosts; plan and run
+use it to produce the arguments they send.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from orchestrator.errors import InputError, Problem
+from orchestrator.inventory.model import Host, Inventory
+from orchestrator.inventory.patterns import parse_pattern, select, unknown_names
+from orchestrator.modules import MODULES, ArgsModel
+from orchestrator.playbook.model import Playbook, Step
+from orchestrator.playbook.templating import SecretNamespace, Templar, TemplateError
+from orchestrator.playbook.variables import Var, VariableResolver, layer, vars_from_mapping
+from orchestrator.secrets import Secret, UnresolvedSecret
+from orchestrator.validation import validate
+from orchestrator.yamlsource import format_path
+
+
+@dataclass(frozen=True)
+class BoundStep:
+    """One step on one host: the rendered, validated arguments."""
+
+    step: Step
+    host: Host
+    args: ArgsModel
+
+
+@dataclass
+class Binding:
+    """Every step bound to its hosts, and every problem found doing so."""
+
+    steps: list[tuple[Step, tuple[Host, ...]]] = field(default_factory=list)
+    bound: list[BoundStep] = field(default_factory=list)
+    issues: list[tuple[Problem, str | None]] = field(default_factory=list)
+
+    def report(self, problem: Problem, host: Host | None = None) -> None:
+        """Record a problem, on a host or on the playbook as a whole."""
+        self.issues.append((problem, host.name if host else None))
+
+    @property
+    def problems(self) -> list[Problem]:
+        """One problem per place and message, naming the hosts it concerns."""
+        hosts_of: dict[Problem, list[str]] = {}
+        for problem, host in self.issues:
+            names = hosts_of.setdefault(problem, [])
+            if host is not None and host not in names:
+                names.append(host)
+        return [_with_hosts(problem, hosts) for problem, hosts in hosts_of.items()]
+
+
+def placeholder_secrets(playbook: Playbook) -> dict[str, Secret]:
+    """Stand-ins for the playbook's secrets when they are not to be fetched (validation)."""
+    return {name: UnresolvedSecret(name) for name in playbook.secrets}
+
+
+class Binder:
+    """Binds playbooks to one inventory with one set of extra vars and secrets."""
+
+    def __init__(
+        self,
+        inventory: Inventory,
+        extra_vars: Mapping[str, Var],
+        templar: Templar | None = None,
+    ) -> None:
+        self.inventory = inventory
+        self.extra_vars = extra_vars
+        self.templar = templar or Templar()
+        self.resolver = VariableResolver(self.templar)
+
+    def bind(self, playbook: Playbook, secrets: Mapping[str, Secret]) -> Binding:
+        """Targets and rendered arguments of every step; problems are collected, not raised."""
+        binding = Binding()
+        variables: dict[str, dict[str, Any] | None] = {}
+        for step in playbook.steps():
+            hosts = self.targets(playbook, step, binding)
+            binding.steps.append((step, hosts))
+            for host in hosts:
+                if host.name not in variables:
+                    variables[host.name] = self.host_variables(playbook, host, secrets, binding)
+                host_vars = variables[host.name]
+                if host_vars is not None:
+                    self.render(playbook, step, host, host_vars, binding)
+        return binding
+
+    def targets(self, playbook: Playbook, step: Step, binding: Binding) -> tuple[Host, ...]:
+        """The hosts a step's `on:` selects (after --limit); unknown names are problems."""
+        pattern = parse_pattern(step.on)
+        path = (*step.path, "on")
+        for name, hint in unknown_names(self.inventory, pattern):
+            binding.report(
+                Problem(
+                    playbook.source.value_at(path),
+                    format_path(path),
+                    f"'{name}' is no role, group or host in {self.inventory.path}",
+                    hint,
+                )
+            )
+        return select(self.inventory, pattern)
+
+    def host_variables(
+        self, playbook: Playbook, host: Host, secrets: Mapping[str, Secret], binding: Binding
+    ) -> dict[str, Any] | None:
+        """The variables a host's templates see, or None when they cannot be resolved."""
+        levels = layer(
+            vars_from_mapping(playbook.vars, playbook.source, ("vars",), "playbook vars"),
+            _inventory_vars(host),
+            self.extra_vars,
+        )
+        try:
+            return self.resolver.resolve(levels, self.magic(host, secrets))
+        except InputError as exc:
+            for problem in exc.problems:
+                binding.report(problem, host)
+            return None
+
+    def magic(self, host: Host, secrets: Mapping[str, Secret]) -> dict[str, Any]:
+        """Names the engine provides to every template."""
+        return {
+            "inventory_hostname": host.name,
+            "group_names": list(host.groups),
+            "roles": sorted(host.roles),
+            "groups": {name: list(group.hosts) for name, group in self.inventory.groups.items()},
+            "secrets": SecretNamespace(secrets),
+        }
+
+    def render(
+        self,
+        playbook: Playbook,
+        step: Step,
+        host: Host,
+        variables: Mapping[str, Any],
+        binding: Binding,
+    ) -> None:
+        """Render one step's arguments for one host and validate them."""
+        base = (*step.path, step.module)
+        try:
+            rendered = self.templar.render(step.args, variables)
+        except TemplateError as exc:
+            binding.report(
+                Problem(playbook.source.value_at(base), format_path(base), str(exc)), host
+            )
+            return
+        args, found = validate(MODULES[step.module].args, rendered, playbook.source, base)
+        for problem in found:
+            binding.report(problem, host)
+        if args is not None:
+            binding.bound.append(BoundStep(step, host, args))
+
+
+def _inventory_vars(host: Host) -> dict[str, Var]:
+    result = {}
+    for name, value in host.vars.items():
+        origin = host.origins.get(f"vars.{name}")
+        result[name] = Var(
+            value, origin.location if origin else None, origin.scope if origin else "inventory"
+        )
+    return result
+
+
+def _with_hosts(problem: Problem, hosts: list[str]) -> Problem:
+    if not hosts:
+        return problem
+    shown = ", ".join(hosts[:5]) + (f" and {len(hosts) - 5} more" if len(hosts) > 5 else "")
+    hint = f"on {shown}" + (f"; {problem.hint}" if problem.hint else "")
+    return Problem(problem.location, problem.field, problem.message, hint)
