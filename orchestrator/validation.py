@@ -70,7 +70,21 @@ def validate(
                 defer_templates and is_template(e["input"]) and e["type"] not in KEEP_WHEN_TEMPLATED
             )
         ]
-        return None, [_problem(model, e, source, base, extra_keys) for e in errors]
+        problems = [_problem(model, e, source, base, extra_keys) for e in errors]
+        return None, _drop_missing_explained_by_typos(problems)
+
+
+def _drop_missing_explained_by_typos(problems: list[Problem]) -> list[Problem]:
+    """`onn:` gives "unknown key 'onn' (did you mean 'on'?)"; "on is missing" adds nothing."""
+    suggested = set()
+    for problem in problems:
+        match = re.fullmatch(r"did you mean '(.+)'\?", problem.hint)
+        if problem.message.startswith("unknown key") and match:
+            parent = problem.field.rpartition(".")[0]
+            suggested.add(f"{parent}.{match.group(1)}" if parent else match.group(1))
+    return [
+        p for p in problems if not (p.message == "required field is missing" and p.field in suggested)
+    ]
 
 
 def _problem(

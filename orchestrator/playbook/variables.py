@@ -22,6 +22,7 @@ from typing import Any
 
 from orchestrator.errors import InputError, Location, Problem
 from orchestrator.playbook.templating import Templar, TemplateError
+from orchestrator.validation import suggest
 from orchestrator.yamlsource import SourceMap, load_file, walk
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -141,7 +142,15 @@ class _Resolution:
             self.values[name] = self.templar.render(var.value, self.values)
             self.resolved.add(name)
         except TemplateError as exc:
-            self.fail(name, str(exc))
+            self.fail(name, self.with_suggestion(str(exc)))
+
+    def with_suggestion(self, message: str) -> str:
+        """Suggest among ALL names: variables not rendered yet are not in the template's view."""
+        missing = re.search(r"'(\w+)' is undefined$", message)
+        if not missing:
+            return message
+        hint = suggest(missing.group(1), [*self.variables, *self.values])
+        return f"{message}; {hint}" if hint else message
 
     def fail(self, name: str, message: str) -> None:
         if name in self.failed:
