@@ -148,7 +148,8 @@ def _message(error: ErrorDetails, secret: bool) -> str:
     msg = msg.replace("a valid tuple", "a list").replace("a valid list", "a list")
     if secret:
         return f"{msg}; the value found is not shown (secret field)"
-    if "found" in msg or (isinstance(error["input"], str) and repr(error["input"]) in msg):
+    found = error["input"]
+    if "found" in msg or isinstance(found, dict) or (isinstance(found, str) and repr(found) in msg):
         return msg
     return f"{msg}; found {describe(error['input'])}"
 

@@ -141,9 +141,15 @@ def load_text(text: str, name: str) -> YamlDocument:
 
 
 def _compose(text: str, name: str) -> Node | None:
-    loader = _CoreSchemaLoader(text)
     try:
-        root = loader.get_single_node()
+        loader = _CoreSchemaLoader(text)  # the reader already refuses control characters
+    except yaml.reader.ReaderError as exc:
+        raise InputError.single(
+            f"not valid YAML: {exc.reason} (character #x{exc.character:04x})",
+            location=Location(name),
+        ) from None
+    try:
+        return loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         raise _yaml_error(exc, name) from None
     except yaml.YAMLError as exc:
@@ -154,7 +160,6 @@ def _compose(text: str, name: str) -> Node | None:
         ) from None
     finally:
         loader.dispose()
-    return root
 
 
 def _yaml_error(exc: yaml.MarkedYAMLError, name: str) -> InputError:

@@ -1,0 +1,224 @@
+"""The command line: `orchestrator validate | inventory list | schema`.
+
+Exit codes (also in README.md):
+    0  success
+    2  invalid input: playbook, inventory, variables or command-line flags
+   70  internal error (a bug in orchestrator; the message says so)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from orchestrator import __version__
+from orchestrator.errors import InputError, Problem
+from orchestrator.inventory.cli import app as inventory_app
+from orchestrator.inventory.loader import load_inventory
+from orchestrator.inventory.model import Inventory
+from orchestrator.inventory.patterns import apply_limit
+from orchestrator.playbook.binding import Binder, placeholder_secrets
+from orchestrator.playbook.loader import load_playbook
+from orchestrator.playbook.model import Playbook
+from orchestrator.playbook.schema import playbook_schema
+from orchestrator.playbook.variables import Var, parse_extra_vars
+
+EXIT_OK = 0
+EXIT_INPUT = 2
+EXIT_INTERNAL = 70
+
+app = typer.Typer(
+    name="orchestrator",
+    help="Reviewed, repeatable, safe recovery of Windows domains over WinRM.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,  # rich tracebacks print locals, which may hold secrets
+)
+app.add_typer(inventory_app, name="inventory", help="Inspect inventories.")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"orchestrator {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Reviewed, repeatable, safe recovery of Windows domains over WinRM."""
+
+
+InventoryOpt = Annotated[
+    Path | None,
+    typer.Option("--inventory", "-i", help="Inventory file; also checks every host's arguments."),
+]
+ExtraVarsOpt = Annotated[
+    list[str] | None,
+    typer.Option("--extra-vars", "-e", help="key=value or @file.yml; highest precedence."),
+]
+LimitOpt = Annotated[
+    str | None,
+    typer.Option("--limit", "-l", help="Host pattern: names, groups, roles, globs, !x, &x, @file."),
+]
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    path: str
+    summary: str
+    problems: tuple[Problem, ...]
+
+
+@app.command()
+def validate(
+    playbooks: Annotated[list[Path], typer.Argument(help="Playbook files.", show_default=False)],
+    inventory: InventoryOpt = None,
+    extra_vars: ExtraVarsOpt = None,
+    limit: LimitOpt = None,
+    output_format: Annotated[
+        str, typer.Option("--format", help="text or json.", case_sensitive=False)
+    ] = "text",
+) -> None:
+    """Check playbooks (and, with -i, every host's arguments) without contacting any host."""
+    if output_format not in ("text", "json"):
+        _fail_usage(f"--format must be text or json, not {output_format!r}")
+    context = _load_context(inventory, extra_vars or [], limit)
+    outcomes = [_validate_one(path, context) for path in playbooks]
+    if output_format == "json":
+        out.print_json(json.dumps({"playbooks": [_outcome_json(o) for o in outcomes]}))
+    else:
+        _print_outcomes(outcomes)
+    raise typer.Exit(EXIT_INPUT if any(o.problems for o in outcomes) else EXIT_OK)
+
+
+@dataclass(frozen=True)
+class _Context:
+    inventory: Inventory | None
+    extra_vars: dict[str, Var]
+
+
+def _load_context(inventory: Path | None, extra: list[str], limit: str | None) -> _Context:
+    if limit and inventory is None:
+        _fail_usage("--limit needs an inventory (-i)")
+    loaded = load_inventory(inventory) if inventory else None
+    if loaded is not None and limit:
+        loaded = apply_limit(loaded, limit, Path.cwd())
+    return _Context(loaded, parse_extra_vars(extra, Path.cwd()))
+
+
+def _validate_one(path: Path, context: _Context) -> _Outcome:
+    try:
+        playbook = load_playbook(path)
+    except InputError as exc:
+        return _Outcome(str(path), "", exc.problems)
+    summary = _summary(playbook)
+    if context.inventory is None:
+        return _Outcome(str(path), summary, ())
+    binder = Binder(context.inventory, context.extra_vars)
+    binding = binder.bind(playbook, placeholder_secrets(playbook))
+    hosts = {bound.host.name for bound in binding.bound}
+    return _Outcome(str(path), f"{summary}; {len(hosts)} hosts", tuple(binding.problems))
+
+
+def _summary(playbook: Playbook) -> str:
+    steps = sum(1 for _ in playbook.steps())
+    windows = sum(1 for _ in playbook.windows())
+    return f"{steps} steps, {windows} window{'s' if windows != 1 else ''}"
+
+
+def _print_outcomes(outcomes: list[_Outcome]) -> None:
+    for outcome in outcomes:
+        if outcome.problems:
+            err.print(f"[bold red]error[/] {outcome.path}", markup=True)
+            for problem in sorted(outcome.problems, key=_line_order):
+                err.print(f"  {problem}", markup=False)
+        else:
+            out.print(f"[green]ok[/]    {outcome.path} ({outcome.summary})", markup=True)
+    failed = sum(1 for o in outcomes if o.problems)
+    if failed:
+        err.print(f"{failed} of {len(outcomes)} playbooks have problems", markup=False)
+
+
+def _line_order(problem: Problem) -> tuple[int, int, str]:
+    loc = problem.location
+    return (loc.line if loc else 0, loc.column if loc else 0, problem.field)
+
+
+def _outcome_json(outcome: _Outcome) -> dict[str, object]:
+    return {
+        "path": outcome.path,
+        "ok": not outcome.problems,
+        "summary": outcome.summary,
+        "problems": [problem_json(p) for p in outcome.problems],
+    }
+
+
+def problem_json(problem: Problem) -> dict[str, object]:
+    """A Problem as a JSON object (file, line, column, field, message, hint)."""
+    loc = problem.location
+    return {
+        "file": loc.file if loc else None,
+        "line": loc.line if loc else None,
+        "column": loc.column if loc else None,
+        "field": problem.field,
+        "message": problem.message,
+        "hint": problem.hint,
+    }
+
+
+@app.command()
+def schema(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+    ] = None,
+) -> None:
+    """Print the JSON Schema of playbooks (for editors: yaml-language-server's $schema)."""
+    text = json.dumps(playbook_schema(), indent=2, sort_keys=True) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+def _fail_usage(message: str) -> None:
+    err.print(f"error: {message}", markup=False)
+    raise typer.Exit(EXIT_INPUT)
+
+
+def main() -> None:
+    """Entry point of the `orchestrator` console script."""
+    try:
+        app()
+    except InputError as exc:
+        for problem in exc.problems:
+            err.print(f"error: {problem}", markup=False)
+        sys.exit(EXIT_INPUT)
+    except KeyboardInterrupt:
+        err.print("interrupted", markup=False)
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 -- last line of defence: no traceback, no locals
+        if os.environ.get("ORCHESTRATOR_DEBUG") == "1":
+            traceback.print_exc()
+        err.print(
+            f"internal error: {type(exc).__name__} (a bug in orchestrator {__version__};"
+            " please report it with the command you ran; ORCHESTRATOR_DEBUG=1 shows the"
+            " traceback)",
+            markup=False,
+        )
+        sys.exit(EXIT_INTERNAL)
