@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from orchestrator.errors import InputError, Problem
@@ -19,7 +20,7 @@ from orchestrator.modules import MODULES, ArgsModel
 from orchestrator.playbook.model import Playbook, Step
 from orchestrator.playbook.templating import SecretNamespace, Templar, TemplateError
 from orchestrator.playbook.variables import Var, VariableResolver, layer, vars_from_mapping
-from orchestrator.secrets import Secret, UnresolvedSecret
+from orchestrator.secrets import Secret, SecretRequest, UnresolvedSecret
 from orchestrator.validation import validate
 from orchestrator.yamlsource import format_path
 
@@ -54,6 +55,15 @@ class Binding:
             if host is not None and host not in names:
                 names.append(host)
         return [_with_hosts(problem, hosts) for problem, hosts in hosts_of.items()]
+
+
+def secret_requests(playbook: Playbook) -> list[SecretRequest]:
+    """What the playbook's `secrets:` asks for; `file:` paths are relative to the playbook."""
+    base_dir = Path(playbook.path).parent
+    return [
+        SecretRequest(name, source, playbook.source.value_at(("secrets", name)), base_dir)
+        for name, source in playbook.secrets.items()
+    ]
 
 
 def placeholder_secrets(playbook: Playbook) -> dict[str, Secret]:

@@ -116,3 +116,29 @@ def test_secrets_render_to_secrets(tmp_path: Path) -> None:
     assert isinstance(bound.args.password, Secret)  # type: ignore[attr-defined]
     with pytest.raises(RuntimeError, match="never resolved"):
         bound.args.password.reveal()  # type: ignore[attr-defined]
+
+
+def test_missing_secrets_are_all_reported_before_any_host(tmp_path: Path) -> None:
+    """In a non-interactive run every unavailable secret of the playbook is one InputError."""
+    from orchestrator.errors import InputError
+    from orchestrator.playbook.binding import secret_requests
+    from orchestrator.secrets import SecretResolver
+
+    (tmp_path / "play.yml").write_text(
+        "name: T\nsecrets:\n  a: env:ORCH_TEST_UNSET\n  b: file:pw.txt\n  c: prompt\n  d: generate\n"
+        "steps:\n  - {name: s, on: dc1, service: {name: x, state: started}}\n"
+    )
+    requests = secret_requests(load_playbook(tmp_path / "play.yml"))
+    with pytest.raises(InputError) as info:
+        SecretResolver(interactive=False, environ={}).resolve(requests)
+    located = [(str(p.location), p.field) for p in info.value.problems]
+    assert located == [
+        (f"{tmp_path}/play.yml:3:6", "secrets.a"),
+        (f"{tmp_path}/play.yml:4:6", "secrets.b"),
+        (f"{tmp_path}/play.yml:5:6", "secrets.c"),
+    ]
+    (tmp_path / "pw.txt").write_text("from-file\n")
+    resolved = SecretResolver(interactive=False, environ={"ORCH_TEST_UNSET": "x"}).resolve(
+        [r for r in requests if r.name != "c"]
+    )
+    assert resolved["b"].reveal() == "from-file"
