@@ -83,7 +83,9 @@ def _drop_missing_explained_by_typos(problems: list[Problem]) -> list[Problem]:
             parent = problem.field.rpartition(".")[0]
             suggested.add(f"{parent}.{match.group(1)}" if parent else match.group(1))
     return [
-        p for p in problems if not (p.message == "required field is missing" and p.field in suggested)
+        p
+        for p in problems
+        if not (p.message == "required field is missing" and p.field in suggested)
     ]
 
 

@@ -55,11 +55,13 @@ TREES = st.recursive(
 
 
 def _load(text: str) -> None:
+    problems: tuple[object, ...] = ()
     try:
         build_playbook(load_text(text, "fuzz.yml"))
     except InputError as exc:
-        assert exc.problems
-        assert all(p.message for p in exc.problems)
+        problems = exc.problems
+        assert problems, "an InputError always carries its problems"
+    assert all(str(p) for p in problems)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
