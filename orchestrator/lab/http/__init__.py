@@ -1,0 +1,1 @@
+"""The lab's HTTP side: listeners, TLS, authentication and message encryption, faults, counters."""

@@ -1,0 +1,1 @@
+"""PowerShell Remoting for the lab, standing on psrpcore's sans-IO ServerRunspacePool."""
