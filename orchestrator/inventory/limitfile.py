@@ -15,12 +15,12 @@ class LimitLine:
     """One pattern of a limit, and where its text starts."""
 
     text: str
-    location: Location
+    location: Location | None  # None: typed on the command line
 
-    def at(self, column: int) -> Location:
+    def at(self, column: int) -> Location | None:
         """The location of a 1-based column of this line's text."""
-        if self.location.line <= 0:
-            return self.location
+        if self.location is None:
+            return None
         return Location(self.location.file, self.location.line, self.location.column + column - 1)
 
 

@@ -46,7 +46,6 @@ _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 _GLOB_CHARS = re.compile(r"[^A-Za-z0-9_.\-*?\[\]!^]")
 _PICK = re.compile(r"^(?P<atom>.+)\[(?:(?P<index>-?\d+)|(?P<start>-?\d+)?:(?P<end>-?\d+)?)\]$")
 ROLE_NAMES = frozenset(r.value for r in Role)
-CLI_LIMIT = Location("command line --limit")
 
 
 class PatternSyntaxError(ValueError):
@@ -322,7 +321,7 @@ def apply_limit(inventory: Inventory, limit_text: str, base_dir: Path) -> Invent
     pattern = HostPattern(limit_text, tuple(term for term, _ in located))
     chosen = select(inventory, pattern)
     if not chosen:
-        where = lines[0].location if limit_text.startswith("@") else CLI_LIMIT
+        where = lines[0].location if limit_text.startswith("@") else None
         raise InputError.single(
             f"the limit {limit_text!r} selects no host",
             location=where,
@@ -335,11 +334,13 @@ def apply_limit(inventory: Inventory, limit_text: str, base_dir: Path) -> Invent
 def _limit_lines(limit_text: str, base_dir: Path) -> list[LimitLine]:
     if limit_text.startswith("@"):
         return read_limit_file(base_dir / limit_text[1:])
-    return [LimitLine(limit_text, CLI_LIMIT)]
+    return [LimitLine(limit_text, None)]
 
 
-def _parse_lines(lines: Sequence[LimitLine]) -> tuple[list[tuple[Term, Location]], list[Problem]]:
-    located: list[tuple[Term, Location]] = []
+def _parse_lines(
+    lines: Sequence[LimitLine],
+) -> tuple[list[tuple[Term, Location | None]], list[Problem]]:
+    located: list[tuple[Term, Location | None]] = []
     problems: list[Problem] = []
     for line in lines:
         try:
@@ -352,7 +353,7 @@ def _parse_lines(lines: Sequence[LimitLine]) -> tuple[list[tuple[Term, Location]
 
 
 def _limit_term_problems(
-    inventory: Inventory, located: Sequence[tuple[Term, Location]]
+    inventory: Inventory, located: Sequence[tuple[Term, Location | None]]
 ) -> list[Problem]:
     known = known_names(inventory)
     problems: list[Problem] = []

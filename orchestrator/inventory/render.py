@@ -1,0 +1,167 @@
+"""Show a resolved inventory: JSON-ready data for machines, rich tables for people.
+
+Every value is shown with where it came from. Credential passwords are shown only as their
+reference (`env:ORCH_ADMIN_PASSWORD`): the inventory never holds a password's value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from rich.console import Group as RenderGroup
+from rich.table import Table
+from rich.text import Text
+
+from orchestrator.durations import format_duration
+from orchestrator.inventory.model import (
+    CONNECTION_FIELDS,
+    Credential,
+    Host,
+    Inventory,
+    Origin,
+    PasswordSource,
+    Role,
+)
+from orchestrator.secrets import EnvSource, FileSource, PromptSource
+
+_ROLE_ORDER = {role: index for index, role in enumerate(Role)}
+
+
+def password_reference(source: PasswordSource) -> str:
+    """The password's source as written (`env:NAME`, `file:PATH`, `prompt`), never a value."""
+    if isinstance(source, EnvSource):
+        return f"env:{source.env}"
+    if isinstance(source, FileSource):
+        return f"file:{source.file}"
+    if isinstance(source, PromptSource):
+        return "prompt"
+    return "generate"
+
+
+def plain(value: Any) -> Any:
+    """A resolved value as JSON-ready data (durations as `30s`, enums by value)."""
+    if isinstance(value, timedelta):
+        return format_duration(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def origin_data(origin: Origin) -> dict[str, Any]:
+    """An origin as JSON: scope, and file/line/column (null for defaults)."""
+    loc = origin.location
+    return {
+        "scope": origin.scope,
+        "file": loc.file if loc else None,
+        "line": loc.line if loc else None,
+        "column": loc.column if loc else None,
+    }
+
+
+def _sorted_roles(host: Host) -> list[Role]:
+    return sorted(host.roles, key=_ROLE_ORDER.__getitem__)
+
+
+def _entry(value: Any, origin: Origin) -> dict[str, Any]:
+    return {"value": plain(value), "origin": origin_data(origin)}
+
+
+def credential_data(credential: Credential | None) -> dict[str, Any] | None:
+    """A credential as JSON: name, user name and the password's reference."""
+    if credential is None:
+        return None
+    return {
+        "name": credential.name,
+        "username": credential.username,
+        "password": password_reference(credential.password),
+    }
+
+
+def host_data(inventory: Inventory, host: Host) -> dict[str, Any]:
+    """One host as JSON, every value with its origin."""
+    conn = host.connection
+    return {
+        "name": host.name,
+        "address": _entry(host.address, host.origin("address")),
+        "roles": [_entry(r.value, host.origin(f"roles.{r.value}")) for r in _sorted_roles(host)],
+        "groups": list(host.groups),
+        "connection": {f: _entry(getattr(conn, f), host.origin(f)) for f in CONNECTION_FIELDS},
+        "credential": credential_data(inventory.credential_for(host)),
+        "vars": {k: _entry(v, host.origin(f"vars.{k}")) for k, v in host.vars.items()},
+    }
+
+
+def inventory_data(inventory: Inventory, limit: str | None = None) -> dict[str, Any]:
+    """The whole resolved inventory as JSON-ready data."""
+    return {
+        "inventory": str(inventory.path),
+        "limit": limit,
+        "hosts": [host_data(inventory, h) for h in inventory.hosts],
+        "groups": {
+            g.name: {"hosts": list(g.hosts), "children": list(g.children)}
+            for g in inventory.groups.values()
+        },
+    }
+
+
+# --- for people --------------------------------------------------------------------------------
+
+
+def origin_text(origin: Origin) -> str:
+    """`example.yml:42 (group caps)`, or the default's scope (the summary names the path)."""
+    if origin.location is None or origin.location.line <= 0:
+        return origin.scope
+    return f"{Path(origin.location.file).name}:{origin.location.line} ({origin.scope})"
+
+
+def _show(value: Any) -> str:
+    shown = plain(value)
+    if isinstance(shown, bool):
+        return str(shown).lower()
+    return "-" if shown is None else str(shown)
+
+
+def _rows(inventory: Inventory, host: Host) -> Iterator[tuple[str, str, str]]:
+    yield "address", host.address, origin_text(host.origin("address"))
+    for role in _sorted_roles(host):
+        yield "role", role.value, origin_text(host.origin(f"roles.{role.value}"))
+    yield "groups", ", ".join(host.groups) or "-", ""
+    for name in CONNECTION_FIELDS:
+        yield name, _show(getattr(host.connection, name)), origin_text(host.origin(name))
+    credential = inventory.credential_for(host)
+    if credential is not None:
+        ref = password_reference(credential.password)
+        scope = f"credential {credential.name}"
+        yield "  username", credential.username, scope
+        yield "  password", ref, f"{scope}, read at run start"
+    for key, value in host.vars.items():
+        yield f"vars.{key}", _show(value), origin_text(host.origin(f"vars.{key}"))
+
+
+def host_table(inventory: Inventory, host: Host) -> Table:
+    """One host as a table of setting, value and where it came from."""
+    title = Text(host.name, style="bold")
+    title.append(f"  {host.address}", style="")
+    table = Table(title=title, title_justify="left", expand=False)
+    table.add_column("setting", no_wrap=True)
+    table.add_column("value", overflow="fold", min_width=12)
+    table.add_column("from", overflow="fold", min_width=12)
+    for row in _rows(inventory, host):
+        # Text, not str: a value such as "[bold]" must be shown, not read as markup.
+        table.add_row(*(Text(cell) for cell in row))
+    return table
+
+
+def inventory_view(inventory: Inventory, limit: str | None = None) -> RenderGroup:
+    """Every host's table and a summary line."""
+    count = len(inventory.hosts)
+    summary = f"{count} host{'s' if count != 1 else ''} in {inventory.path}"
+    if limit:
+        summary += f" (limit: {limit})"
+    return RenderGroup(*(host_table(inventory, h) for h in inventory.hosts), Text(summary))

@@ -1,0 +1,164 @@
+"""Resolve each host once: layer `all`, its groups and itself, keeping every value's origin.
+
+Precedence, lowest to highest: `all` < groups by depth below `all`, then by name (later
+wins, as Ansible) < the host itself. A whole value is replaced, never merged (a mapping in
+a host's vars replaces the group's mapping, as Ansible's default `hash_behaviour=replace`).
+Roles are not overridden but add up over every level.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from orchestrator.durations import format_duration
+from orchestrator.errors import Problem
+from orchestrator.inventory.merge import Layer, Setting
+from orchestrator.inventory.model import (
+    DEFAULT,
+    DEFAULT_PORTS,
+    Auth,
+    Connection,
+    Encryption,
+    Host,
+    Origin,
+    Role,
+    Scheme,
+)
+from orchestrator.inventory.schema import CONNECTION_KEYS
+from orchestrator.yamlsource import format_path
+
+_CONVERT: Mapping[str, Callable[[Any, Path], Any]] = {
+    "scheme": lambda value, _base: Scheme(value),
+    "auth": lambda value, _base: Auth(value),
+    "encryption": lambda value, _base: Encryption(value),
+    # a CA bundle path is read relative to the inventory, like file: secrets
+    "cert_validation": lambda value, base: value if isinstance(value, bool) else base / value,
+}
+
+
+def _as_is(value: Any, _base: Path) -> Any:
+    return value
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A host and the settings it was resolved from (for the checks that follow)."""
+
+    host: Host
+    settings: Mapping[str, Setting]
+
+
+def resolve_host(
+    name: str, layers: Sequence[Layer], groups: tuple[str, ...], base_dir: Path
+) -> Resolved:
+    """The host from its layers, given lowest precedence first."""
+    merged: dict[str, Setting] = {}
+    roles: dict[Role, Setting] = {}
+    for layer in layers:
+        merged.update(layer.settings)
+        roles.update(layer.roles)
+    connection, origins = _connection(merged, base_dir)
+    address = merged.get("address")
+    origins["address"] = address.origin if address else DEFAULT
+    origins.update({f"roles.{r.value}": s.origin for r, s in roles.items()})
+    variables = {key[5:]: s for key, s in merged.items() if key.startswith("vars.")}
+    origins.update({f"vars.{k}": s.origin for k, s in variables.items()})
+    host = Host(
+        name=name,
+        address=address.value if address else name,
+        connection=connection,
+        roles=frozenset(roles),
+        groups=groups,
+        vars={k: s.value for k, s in variables.items()},
+        origins=origins,
+    )
+    return Resolved(host, merged)
+
+
+def _connection(
+    merged: Mapping[str, Setting], base_dir: Path
+) -> tuple[Connection, dict[str, Origin]]:
+    values: dict[str, Any] = {}
+    origins: dict[str, Origin] = {}
+    for key in CONNECTION_KEYS:
+        setting = merged.get(key)
+        origins[key] = setting.origin if setting else DEFAULT
+        if setting is not None:
+            convert = _CONVERT.get(key, _as_is)
+            values[key] = convert(setting.value, base_dir)
+    if "port" not in values:
+        scheme = values.get("scheme", Scheme.HTTPS)
+        values["port"] = DEFAULT_PORTS[scheme]
+        origins["port"] = Origin(None, f"default for {scheme.value}")
+    return Connection(**values), origins
+
+
+# --- checks on a resolved host ---------------------------------------------------------------
+
+
+def check_host(resolved: Resolved) -> list[Problem]:
+    """What makes a host's connection settings unusable, located where they were set."""
+    return [p for rule in _RULES if (p := rule(resolved)) is not None]
+
+
+def _at(resolved: Resolved, keys: Sequence[str], message: str, hint: str) -> Problem:
+    """A problem at the most specific place one of `keys` was set."""
+    set_here = [resolved.settings[k] for k in keys if k in resolved.settings]
+    setting = set_here[0] if set_here else None
+    where = setting.origin.location if setting else None
+    field = format_path(setting.path) if setting else f"hosts.{resolved.host.name}"
+    return Problem(where, field, message, hint)
+
+
+def _timeouts(resolved: Resolved) -> Problem | None:
+    conn, host = resolved.host.connection, resolved.host
+    if conn.read_timeout > conn.operation_timeout:
+        return None
+    return _at(
+        resolved,
+        ("read_timeout", "operation_timeout"),
+        f"host {host.name!r}: read_timeout ({format_duration(conn.read_timeout)},"
+        f" {host.origin('read_timeout')}) must be longer than operation_timeout"
+        f" ({format_duration(conn.operation_timeout)}, {host.origin('operation_timeout')})",
+        "pypsrp waits read_timeout for an answer the server may hold back for"
+        " operation_timeout; e.g. operation_timeout: 20s, read_timeout: 30s",
+    )
+
+
+def _certificate_over_http(resolved: Resolved) -> Problem | None:
+    conn = resolved.host.connection
+    if conn.auth is not Auth.CERTIFICATE or conn.scheme is not Scheme.HTTP:
+        return None
+    return _at(
+        resolved,
+        ("auth", "scheme"),
+        f"host {resolved.host.name!r}: certificate authentication needs scheme https",
+        "set scheme: https, or choose another auth",
+    )
+
+
+def _encryption_impossible(resolved: Resolved) -> Problem | None:
+    conn = resolved.host.connection
+    if not (
+        conn.encryption is Encryption.ALWAYS
+        and conn.scheme is Scheme.HTTP
+        and conn.auth in (Auth.BASIC, Auth.CERTIFICATE)
+    ):
+        return None
+    return _at(
+        resolved,
+        ("encryption", "auth", "scheme"),
+        f"host {resolved.host.name!r}: encryption: always over http needs an auth that"
+        f" encrypts messages (negotiate, ntlm, kerberos, credssp), not {conn.auth.value}",
+        "use scheme: https, or auth: negotiate",
+    )
+
+
+_RULES: tuple[Callable[[Resolved], Problem | None], ...] = (
+    _timeouts,
+    _certificate_over_http,
+    _encryption_impossible,
+)
