@@ -2,7 +2,7 @@
 
     with LabServer(backend, tls=True) as lab:
         ep = lab.endpoints()["dc01"]  # Endpoint(scheme, address, port, path)
-        WSMan(ep.address, port=ep.port, path=ep.path, ssl=True,
+        WSMan(ep.address, port=ep.port, path=ep.wsman_path, ssl=True,
               cert_validation=str(lab.ca_path), ...)
         lab.faults.set("dc01", FaultSpec(http_status=503, times=1))
         lab.counters.snapshot().soap_requests("Receive")
@@ -48,6 +48,11 @@ class Endpoint(NamedTuple):
     def url(self) -> str:
         """The full endpoint URL."""
         return f"{self.scheme}://{self.address}:{self.port}{self.path}"
+
+    @property
+    def wsman_path(self) -> str:
+        """The path as pypsrp's WSMan(path=...) takes it: without the leading "/"."""
+        return self.path.lstrip("/")
 
 
 class LabServer:
@@ -125,6 +130,7 @@ class LabServer:
             time.sleep(0.01)
         if self._dir is not None:
             ntlm.release(self._dir)
+            shutil.rmtree(self._dir / "ntlm", ignore_errors=True)  # NT hashes never outlive the lab
             if self._given_dir is None:
                 shutil.rmtree(self._dir, ignore_errors=True)
         self._servers = []

@@ -46,8 +46,8 @@ def authenticate_user(token: bytes) -> str | None:
     encoding = "utf-16-le" if flags & _UNICODE else "latin-1"
     domain = _field(message, 28, encoding)
     user = _field(message, 36, encoding)
-    if user is None:
-        return None
+    if not user:
+        return None  # anonymous: there is no account to count against
     return f"{domain}\\{user}" if domain else user
 
 

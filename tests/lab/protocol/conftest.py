@@ -50,7 +50,7 @@ def connect(
     https = endpoint.scheme == "https"
     settings: dict[str, Any] = {
         "port": endpoint.port,
-        "path": endpoint.path.lstrip("/"),  # pypsrp puts its own "/" before the path
+        "path": endpoint.wsman_path,
         "ssl": https,
         "auth": auth,
         "username": credentials[0],

@@ -36,12 +36,12 @@ def test_latency_delays_but_does_not_fail(lab: LabServer, client: ClientFactory)
         assert time.monotonic() - started >= 0.3
 
 
-@pytest.mark.parametrize("status", [500, 503])
+@pytest.mark.parametrize(("status", "auth"), [(500, "basic"), (503, "basic"), (503, "ntlm")])
 def test_http_error_status_is_winrm_transport_error(
-    lab: LabServer, client: ClientFactory, status: int
+    lab: LabServer, client: ClientFactory, status: int, auth: str
 ) -> None:
     """An injected HTTP 500/503 is WinRMTransportError with that code; a one-shot fault then clears."""
-    with RunspacePool(client()) as pool:
+    with RunspacePool(client(auth=auth)) as pool:
         lab.faults.set("dc01", FaultSpec(http_status=status, times=1))
         with pytest.raises(WinRMTransportError) as failure:
             _invoke(pool)
@@ -166,3 +166,16 @@ def test_unknown_path_is_404(lab: LabServer) -> None:
     """A path that names no host is 404, as HTTP.sys answers an unregistered URL."""
     assert raw.post(lab, "/wsman/nohost", b"x")[0] == 404
     assert raw.post(lab, "/other", b"x")[0] == 404
+
+
+@pytest.mark.timeout(30)  # a regression here loops in poll_invoke instead of failing
+def test_receive_lost_to_a_read_timeout_is_delivered_on_retry(
+    lab: LabServer, client: ClientFactory
+) -> None:
+    """A Receive answered after the client's read timeout loses nothing: pypsrp's retry gets it."""
+    with RunspacePool(client(read_timeout=1, reconnection_backoff=0.05)) as pool:
+        lab.faults.set("dc01", FaultSpec(hang=1.5, actions=frozenset({"Receive"}), times=1))
+        ps = PowerShell(pool)
+        ps.add_cmdlet("Get-Many").add_parameter("Count", 3)
+        assert len(ps.invoke()) == 3
+    assert lab.counters.snapshot().tcp_connections >= 2

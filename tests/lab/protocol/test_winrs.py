@@ -79,7 +79,7 @@ def test_pypsrp_client_execute_cmd(lab: LabServer) -> None:
     client = Client(
         endpoint.address,
         port=endpoint.port,
-        path=endpoint.path.lstrip("/"),
+        path=endpoint.wsman_path,
         ssl=False,
         auth="basic",
         encryption="never",
