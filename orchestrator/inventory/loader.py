@@ -14,7 +14,7 @@ from orchestrator.inventory.collect import ROOT, Collected, collect
 from orchestrator.inventory.graph import depths, find_cycles, members, topological
 from orchestrator.inventory.merge import Layer, merge
 from orchestrator.inventory.model import Group, Inventory
-from orchestrator.inventory.resolve import check_host, resolve_host
+from orchestrator.inventory.resolve import Resolved, check_hosts, resolve_host
 from orchestrator.validation import describe, suggest
 from orchestrator.yamlsource import SourceMap, YamlDocument, format_path, load_file, load_text
 
@@ -114,18 +114,22 @@ def _resolve(
     held = members(order, found.children, found.members)
     precedence = sorted(found.groups, key=lambda g: (depth[g], g))
     host_names = sorted(found.hosts, key=lambda n: source.key_at(found.hosts[n][0].path))
-    hosts, problems = [], []
-    for name in host_names:
-        groups = [g for g in precedence if name in held[g]]
-        chain = [layers[f"group {g}"] for g in groups] + [layers[f"host {name}"]]
-        resolved = resolve_host(name, chain, tuple(g for g in groups if g != ROOT), path.parent)
-        hosts.append(resolved.host)
-        problems += [p for p in check_host(resolved) if p not in problems]
+    resolved = [
+        _resolve_host(name, [g for g in precedence if name in held[g]], layers, path)
+        for name in host_names
+    ]
+    problems = check_hosts(resolved)
     if problems:
         raise InputError(problems)
-    return Inventory(
-        path, tuple(hosts), _groups(found, held, host_names, source), found.credentials
-    )
+    hosts = tuple(r.host for r in resolved)
+    return Inventory(path, hosts, _groups(found, held, host_names, source), found.credentials)
+
+
+def _resolve_host(
+    name: str, groups: Sequence[str], layers: Mapping[str, Layer], path: Path
+) -> Resolved:
+    chain = [layers[f"group {g}"] for g in groups] + [layers[f"host {name}"]]
+    return resolve_host(name, chain, tuple(g for g in groups if g != ROOT), path.parent)
 
 
 def _groups(

@@ -9,7 +9,7 @@ Roles are not overridden but add up over every level.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -61,19 +61,19 @@ def resolve_host(
         merged.update(layer.settings)
         roles.update(layer.roles)
     connection, origins = _connection(merged, base_dir)
-    address = merged.get("address")
-    origins["address"] = address.origin if address else DEFAULT
-    origins.update({f"roles.{r.value}": s.origin for r, s in roles.items()})
+    address = merged.get("address", Setting(name, (), DEFAULT))
     variables = {key[5:]: s for key, s in merged.items() if key.startswith("vars.")}
+    origins["address"] = address.origin
+    origins.update({f"roles.{r.value}": s.origin for r, s in roles.items()})
     origins.update({f"vars.{k}": s.origin for k, s in variables.items()})
     host = Host(
-        name=name,
-        address=address.value if address else name,
-        connection=connection,
-        roles=frozenset(roles),
-        groups=groups,
-        vars={k: s.value for k, s in variables.items()},
-        origins=origins,
+        name,
+        address.value,
+        connection,
+        frozenset(roles),
+        groups,
+        {k: s.value for k, s in variables.items()},
+        origins,
     )
     return Resolved(host, merged)
 
@@ -99,9 +99,22 @@ def _connection(
 # --- checks on a resolved host ---------------------------------------------------------------
 
 
-def check_host(resolved: Resolved) -> list[Problem]:
-    """What makes a host's connection settings unusable, located where they were set."""
-    return [p for rule in _RULES if (p := rule(resolved)) is not None]
+def check_hosts(resolved: Sequence[Resolved]) -> list[Problem]:
+    """What makes hosts' connection settings unusable, located where they were set; one
+    problem per place, naming every host it affects (a setting of `all` is reported once)."""
+    affected: dict[Problem, list[str]] = {}
+    for one in resolved:
+        for rule in _RULES:
+            problem = rule(one)
+            if problem is not None:
+                affected.setdefault(problem, []).append(one.host.name)
+    return [replace(p, message=f"{_hosts(names)}: {p.message}") for p, names in affected.items()]
+
+
+def _hosts(names: Sequence[str]) -> str:
+    shown = ", ".join(repr(n) for n in names[:5])
+    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+    return f"host {shown}" if len(names) == 1 else f"hosts {shown}{more}"
 
 
 def _at(resolved: Resolved, keys: Sequence[str], message: str, hint: str) -> Problem:
@@ -114,13 +127,14 @@ def _at(resolved: Resolved, keys: Sequence[str], message: str, hint: str) -> Pro
 
 
 def _timeouts(resolved: Resolved) -> Problem | None:
-    conn, host = resolved.host.connection, resolved.host
+    host = resolved.host
+    conn = host.connection
     if conn.read_timeout > conn.operation_timeout:
         return None
     return _at(
         resolved,
         ("read_timeout", "operation_timeout"),
-        f"host {host.name!r}: read_timeout ({format_duration(conn.read_timeout)},"
+        f"read_timeout ({format_duration(conn.read_timeout)},"
         f" {host.origin('read_timeout')}) must be longer than operation_timeout"
         f" ({format_duration(conn.operation_timeout)}, {host.origin('operation_timeout')})",
         "pypsrp waits read_timeout for an answer the server may hold back for"
@@ -135,7 +149,7 @@ def _certificate_over_http(resolved: Resolved) -> Problem | None:
     return _at(
         resolved,
         ("auth", "scheme"),
-        f"host {resolved.host.name!r}: certificate authentication needs scheme https",
+        "certificate authentication needs scheme https",
         "set scheme: https, or choose another auth",
     )
 
@@ -151,7 +165,7 @@ def _encryption_impossible(resolved: Resolved) -> Problem | None:
     return _at(
         resolved,
         ("encryption", "auth", "scheme"),
-        f"host {resolved.host.name!r}: encryption: always over http needs an auth that"
+        "encryption: always over http needs an auth that"
         f" encrypts messages (negotiate, ntlm, kerberos, credssp), not {conn.auth.value}",
         "use scheme: https, or auth: negotiate",
     )

@@ -367,3 +367,21 @@ def test_problems_never_show_secret_values(tmp_path: Path) -> None:
     found = problems(tmp_path, BAD_VALUES)
     assert all("********" not in str(p) for p in found)
     assert str(Secret("x")) == "********"
+
+
+def test_certificate_auth_over_http_is_refused(tmp_path: Path) -> None:
+    """Certificate authentication needs TLS; over http it is an error at the auth setting."""
+    text = "all:\n  scheme: http\n  hosts:\n    h1: {auth: certificate}\n"
+    problem = only(problems(tmp_path, text))
+    assert problem.location is not None
+    assert problem.location.line == 4
+    assert "certificate authentication needs scheme https" in problem.message
+
+
+def test_forced_encryption_with_basic_auth_over_http_is_refused(tmp_path: Path) -> None:
+    """Basic auth cannot encrypt messages, so `encryption: always` over http cannot work."""
+    text = "all:\n  scheme: http\n  auth: basic\n  encryption: always\n  hosts: {h1: {}, h2: {}}\n"
+    problem = only(problems(tmp_path, text))
+    assert problem.location is not None
+    assert problem.location.line == 4
+    assert problem.message.startswith("hosts 'h1', 'h2': encryption: always over http needs")
