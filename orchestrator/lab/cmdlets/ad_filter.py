@@ -1,0 +1,74 @@
+"""The small subset of the AD module's -Filter language the lab understands.
+
+`*`, or clauses `<Attribute> -eq|-ne|-like|-notlike <value>` joined by `-and`, where value is
+'quoted', "quoted", $true/$false, or a bare word. Anything else is a filter parsing error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from orchestrator.lab.cmdlets.objects import like
+from orchestrator.lab.domain.accounts import UserAccount
+from orchestrator.lab.domain.directory import ActiveDirectory
+
+_CLAUSE = re.compile(
+    r"""^\s*(?P<attr>[A-Za-z]+)\s+-(?P<op>eq|ne|like|notlike)\s+
+        (?P<value>'[^']*'|"[^"]*"|\$true|\$false|[^\s'"]+)\s*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_AND = re.compile(r"\s+-and\s+", re.IGNORECASE)
+
+
+class FilterError(ValueError):
+    """The filter text is outside the supported subset."""
+
+
+@dataclass(frozen=True)
+class Clause:
+    """attribute op value."""
+
+    attribute: str
+    op: str
+    value: str
+
+
+Getter = Callable[[ActiveDirectory, UserAccount], str]
+_ATTRIBUTES: dict[str, Getter] = {
+    "name": lambda _ad, u: u.cn or u.name,
+    "samaccountname": lambda _ad, u: u.name,
+    "sid": lambda _ad, u: u.sid,
+    "enabled": lambda _ad, u: "$true" if u.enabled else "$false",
+    "distinguishedname": lambda ad, u: ad.dn_of(u),
+    "userprincipalname": lambda _ad, u: u.upn,
+    "description": lambda _ad, u: u.description,
+}
+
+
+def parse(text: str) -> list[Clause]:
+    """Clauses of a filter; [] for '*'."""
+    if text.strip() == "*":
+        return []
+    clauses = []
+    for part in _AND.split(text.strip()):
+        match = _CLAUSE.match(part)
+        if match is None or match["attr"].lower() not in _ATTRIBUTES:
+            raise FilterError(text)
+        value = match["value"].strip("'\"")
+        clauses.append(Clause(match["attr"].lower(), match["op"].lower(), value))
+    return clauses
+
+
+def matches(ad: ActiveDirectory, user: UserAccount, clauses: list[Clause]) -> bool:
+    """True when the user satisfies every clause."""
+    for clause in clauses:
+        actual = _ATTRIBUTES[clause.attribute](ad, user)
+        if "like" in clause.op:
+            hit = like(clause.value, actual)
+        else:
+            hit = actual.lower() == clause.value.lower()
+        if hit == (clause.op in ("ne", "notlike")):
+            return False
+    return True

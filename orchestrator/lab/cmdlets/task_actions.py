@@ -1,0 +1,66 @@
+"""Runs a scheduled task's Exec actions as SYSTEM when its trigger fires (§4.3.6).
+
+`powershell.exe ... -Command "<simple cmdlets>"` runs through the cmdlet engine with
+powershell.exe's exit code as LastTaskResult; a script outside the supported subset fails like
+a parse error (exit code 1). Another program runs if its file exists (Smsman.exe: at once, no
+waiting inside a clock event); a missing program gives 0x80070002.
+"""
+
+from __future__ import annotations
+
+from orchestrator.lab.cmdlets.binder import Kind
+from orchestrator.lab.cmdlets.engine import Catalog, run_script
+from orchestrator.lab.cmdlets.runtime import Session
+from orchestrator.lab.cmdlets.script import ScriptError, parse_script, script_text
+from orchestrator.lab.domain import processes
+from orchestrator.lab.domain.host import Host
+from orchestrator.lab.domain.state import LabState, TaskRunner
+from orchestrator.lab.domain.tasks import ExecAction, ScheduledTask
+
+ERROR_FILE_NOT_FOUND = 0x80070002
+PARSE_ERROR_EXIT = 1
+SYSTEM = "NT AUTHORITY\\SYSTEM"
+_POWERSHELL = ("powershell.exe", "powershell")
+
+
+def _is_switch(catalog: Catalog, host: Host, command: str, param: str) -> bool:
+    spec = catalog.find(command, host)
+    if spec is None:
+        return False
+    lowered = param.lower()
+    matches = [
+        p for p in spec.binder().params if any(n.lower().startswith(lowered) for n in p.names())
+    ]
+    return len(matches) == 1 and matches[0].kind is Kind.SWITCH
+
+
+def _powershell(catalog: Catalog, state: LabState, host: Host, action: ExecAction) -> int:
+    try:
+        text = script_text(action.arguments)
+        statements = parse_script(text, lambda c, p: _is_switch(catalog, host, c, p))
+    except ScriptError:
+        return PARSE_ERROR_EXIT
+    session = Session(state, host, SYSTEM, remote=False, can_wait=False)
+    return run_script(catalog, session, statements)
+
+
+def _run(catalog: Catalog, state: LabState, host: Host, action: ExecAction) -> int:
+    if processes.program_name(action.command) in _POWERSHELL:
+        return _powershell(catalog, state, host, action)
+    if not host.has_file(action.command):
+        return ERROR_FILE_NOT_FOUND
+    args = tuple(action.arguments.split())
+    proc = processes.start(state, host, action.command, args, now=True)
+    return proc.exit_code or 0
+
+
+def task_runner(catalog: Catalog) -> TaskRunner:
+    """A TaskRunner over `catalog`: each action in turn; the last one's result counts."""
+
+    def run(state: LabState, host: Host, task: ScheduledTask) -> int:
+        result = 0
+        for action in task.definition.actions:
+            result = _run(catalog, state, host, action)
+        return result
+
+    return run
