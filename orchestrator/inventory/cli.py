@@ -66,4 +66,5 @@ def list_hosts(
 
 def _load(path: Path, limit: str | None) -> Inventory:
     inventory = load_inventory(path)
-    return apply_limit(inventory, limit, Path.cwd()) if limit else inventory
+    # An empty --limit is an error (apply_limit says so), never "no limit": all hosts.
+    return apply_limit(inventory, limit, Path.cwd()) if limit is not None else inventory

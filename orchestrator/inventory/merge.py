@@ -30,8 +30,7 @@ class Setting:
 
 @dataclass(frozen=True)
 class Layer:
-    """The merged settings of one group or host: keyed `port`, `address`, `vars.NAME`...;
-    roles by role."""
+    """The merged settings of one group or host (keyed `port`, `vars.NAME`...), and roles."""
 
     scope: str
     settings: Mapping[str, Setting]

@@ -62,8 +62,9 @@ DEFAULT_PORTS: Mapping[Scheme, int] = MappingProxyType({Scheme.HTTP: 5985, Schem
 
 @dataclass(frozen=True)
 class Origin:
-    """Where a resolved value was set: its location and scope (`host cap1`, `group caps`,
-    `all`, `default`, `default for https`)."""
+    """Where a resolved value was set: its location (None for defaults) and its scope."""
+
+    # scope: "host cap1", "group caps", "all", "default" or "default for https"
 
     location: Location | None
     scope: str
@@ -121,8 +122,11 @@ def _frozen_mapping(value: Mapping[str, Any]) -> Mapping[str, Any]:
 
 @dataclass(frozen=True)
 class Host:
-    """One resolved host. `origins` is keyed `address`, `port`, ..., `roles.<role>` and
-    `vars.<name>`; `groups` excludes `all` and is in precedence order (lowest first)."""
+    """One resolved host: address, connection, roles, groups and vars, with their origins."""
+
+    # origins: keyed "address", "port", ... (every Connection field), "roles.<role>" and
+    # "vars.<name>". groups: every group holding the host (its ancestors too) except `all`,
+    # in precedence order, lowest first.
 
     name: str
     address: str
@@ -194,7 +198,7 @@ class Inventory:
         )
 
     def restricted_to(self, names: Iterable[str]) -> Inventory:
-        """The same inventory holding only the named hosts (groups keep their other members out)."""
+        """The same inventory holding only the named hosts, in its hosts and in every group."""
         keep = set(names)
         groups = {
             g.name: replace(g, hosts=tuple(h for h in g.hosts if h in keep))

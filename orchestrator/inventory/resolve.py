@@ -100,8 +100,7 @@ def _connection(
 
 
 def check_hosts(resolved: Sequence[Resolved]) -> list[Problem]:
-    """What makes hosts' connection settings unusable, located where they were set; one
-    problem per place, naming every host it affects (a setting of `all` is reported once)."""
+    """Unusable connection settings, once per place they were set, naming the hosts hit."""
     affected: dict[Problem, list[str]] = {}
     for one in resolved:
         for rule in _RULES:

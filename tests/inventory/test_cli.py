@@ -129,3 +129,10 @@ def test_limit_file_is_read_relative_to_the_working_directory(
     assert result.exit_code == 0, result.output
     assert "dc2" in result.stdout
     assert "1 host in" in result.stdout
+
+
+def test_empty_limit_is_an_error_not_every_host() -> None:
+    """`--limit ''` (an unset shell variable, say) is refused rather than meaning all hosts."""
+    result = run("list", "-i", str(EXAMPLE), "--limit", "")
+    assert result.exit_code == 2
+    assert "a host pattern cannot be empty" in result.stderr
