@@ -114,10 +114,10 @@ class _Context:
 
 
 def _load_context(inventory: Path | None, extra: list[str], limit: str | None) -> _Context:
-    if limit and inventory is None:
+    if limit is not None and inventory is None:
         _fail_usage("--limit needs an inventory (-i)")
     loaded = load_inventory(inventory) if inventory else None
-    if loaded is not None and limit:
+    if loaded is not None and limit is not None:
         loaded = apply_limit(loaded, limit, Path.cwd())
     return _Context(loaded, parse_extra_vars(extra, Path.cwd()))
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
+MAX_SECONDS = 365 * 86400  # anything longer is a typo, and timedelta overflows on huge values
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
 _WHOLE = re.compile(r"^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$")
@@ -30,6 +31,8 @@ def parse_duration(value: Any) -> timedelta:
         )
     if seconds < 0:
         raise ValueError(f"a duration cannot be negative, found {value!r}")
+    if not seconds <= MAX_SECONDS:  # also catches NaN and infinity
+        raise ValueError(f"a duration must be at most 365d, found {value!r}")
     return timedelta(seconds=seconds)
 
 

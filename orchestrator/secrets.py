@@ -198,9 +198,10 @@ def source_from_yaml(value: Any) -> Any:
             return {"kind": kind}
         if kind == "prompt":
             return {"kind": "prompt", "prompt": rest}
+        # never echo the text: it may be a password written where a reference belongs
         raise ValueError(
-            f"expected a secret reference 'env:NAME', 'file:PATH', 'prompt' or 'generate',"
-            f" found {value!r}"
+            "expected a secret reference 'env:NAME', 'file:PATH', 'prompt' or 'generate';"
+            " found other text (not shown: it may be a password)"
         )
     if isinstance(value, dict) and len(value) == 1:
         (kind,) = value

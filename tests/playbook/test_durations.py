@@ -41,3 +41,10 @@ def test_format_reads_back(text: str) -> None:
     """format_duration gives text that parses back to the same duration."""
     value = parse_duration(text)
     assert parse_duration(format_duration(value)) == value
+
+
+@pytest.mark.parametrize("huge", [1e300, float("inf"), float("nan"), "99999999999d"])
+def test_huge_durations_are_refused(huge: object) -> None:
+    """Values beyond a year (or infinite) are an input error, not an OverflowError."""
+    with pytest.raises(ValueError, match="at most 365d"):
+        parse_duration(huge)

@@ -169,3 +169,10 @@ def test_generate_source_resolves_to_a_fresh_secret() -> None:
         [SecretRequest("new", GenerateSource())]
     )["new"]
     assert len(secret.reveal()) == 24
+
+
+def test_a_password_written_as_a_source_is_not_echoed() -> None:
+    """`secrets: {pw: Hunter2-CANARY}` is refused without repeating the text."""
+    with pytest.raises(ValueError, match="secret reference") as info:
+        source_from_yaml(CANARY)
+    assert CANARY not in str(info.value)
