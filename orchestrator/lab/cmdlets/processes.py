@@ -26,7 +26,8 @@ TYPES = (
 
 def process_object(proc: Process) -> PSObject:
     """A System.Diagnostics.Process."""
-    name = processes.program_name(proc.path).removesuffix(".exe")
+    file_name = normalize_path(proc.path).rsplit("\\", 1)[-1]
+    name = file_name[:-4] if file_name.lower().endswith(".exe") else file_name
     props = {
         "Id": proc.pid,
         "ProcessName": name,
