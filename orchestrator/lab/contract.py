@@ -133,7 +133,7 @@ class Account:
 
     domain: str  # NetBIOS domain or the host's computer name for local accounts
     username: str
-    password: str
+    password: str = field(repr=False)  # never in a repr, log or traceback
 
 
 class LabBackend(Protocol):

@@ -176,3 +176,10 @@ def test_counter_invariants(attempts: list[tuple[int, bool]], threshold: int, mi
             assert outcome is AuthOutcome.OK
             assert (user.bad_pwd_count, user.lockout_time) == (0, None)
         assert user.bad_pwd_count <= threshold
+
+
+def test_ntlm_account_list_does_not_print_passwords(tb1: DomainBackend) -> None:
+    """contract.Account hides its password from repr (the acceptor's list may get logged)."""
+    accounts = tb1.accounts("CAP1")
+    assert any(a.password == "Lab-Local-2000!" for a in accounts)
+    assert "Lab-Local-2000!" not in repr(accounts)
