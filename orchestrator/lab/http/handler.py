@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from orchestrator.lab.http.messages import ConnectionState, HttpRequest, HttpResponse
+from orchestrator.lab.wsman.logsafe import describe
 
 if TYPE_CHECKING:
     from orchestrator.lab.http.server import LabHTTPServer
@@ -86,8 +87,8 @@ class LabRequestHandler(BaseHTTPRequestHandler):
         request = HttpRequest(self.command, self.path, self.headers, body)
         try:
             response = self.server.exchange.handle(self.conn, request)
-        except Exception:  # noqa: BLE001 -- a lab bug answers 500, as WinRM does, and is logged
-            _log.exception("lab.http.internal_error", path=self.path)
+        except Exception as exc:  # noqa: BLE001 -- a lab bug answers 500, as WinRM does
+            _log.error("lab.http.internal_error", path=self.path, **describe(exc))
             response = HttpResponse(500, close=True)
         self._act(response)
         self._arm_idle_timeout()
@@ -122,22 +123,14 @@ class LabRequestHandler(BaseHTTPRequestHandler):
             response.requeue()
             self.close_connection = True
             return
-        head = [f"HTTP/1.1 {response.status} {_REASONS.get(response.status, 'Error')}"]
-        head.append(f"Server: {self.server_version}")
-        head += [f"{name}: {value}" for name, value in response.headers]
-        if response.content_type:
-            head.append(f"Content-Type: {response.content_type}")
-        head.append(f"Content-Length: {len(response.body)}")
         if response.close:
-            head.append("Connection: close")
             self.close_connection = True
-        data = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + response.body
         try:
-            self.wfile.write(data)
+            self.wfile.write(_serialize(response, self.server_version))
         except OSError:
             self.close_connection = True
             if response.requeue is not None:
-                response.requeue()  # the client gave up; its retried Receive gets these fragments
+                response.requeue()
 
     def reset(self) -> None:
         """End the connection with RST, as a host that is down does."""
@@ -155,6 +148,19 @@ class LabRequestHandler(BaseHTTPRequestHandler):
 
     def log_error(self, format: str, *args: Any) -> None:
         """Idle timeouts and malformed request lines are routine for a WinRM endpoint."""
+
+
+def _serialize(response: HttpResponse, server: str) -> bytes:
+    """Status line, headers and body as one buffer."""
+    status = f"HTTP/1.1 {response.status} {_REASONS.get(response.status, 'Error')}"
+    head = [status, f"Server: {server}"]
+    head += [f"{name}: {value}" for name, value in response.headers]
+    if response.content_type:
+        head.append(f"Content-Type: {response.content_type}")
+    head.append(f"Content-Length: {len(response.body)}")
+    if response.close:
+        head.append("Connection: close")
+    return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + response.body
 
 
 def _peer_gone(sock: socket.socket) -> bool:

@@ -11,6 +11,7 @@ import contextlib
 import selectors
 import socket
 import ssl
+import sys
 import threading
 from collections.abc import Sequence
 from http.server import ThreadingHTTPServer
@@ -22,6 +23,7 @@ from orchestrator.lab.http.counters import Counters
 from orchestrator.lab.http.exchange import Exchange
 from orchestrator.lab.http.faults import FaultTable
 from orchestrator.lab.http.handler import LabRequestHandler, reset_socket
+from orchestrator.lab.wsman.logsafe import describe
 
 _log = structlog.get_logger(__name__)
 
@@ -99,7 +101,9 @@ class LabHTTPServer(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:  # noqa: ARG002 -- stdlib signature
         """A connection died mid-request (client timeout, reset, failed TLS handshake)."""
-        _log.debug("lab.http.connection_error", client=str(client_address), exc_info=True)
+        exc = sys.exc_info()[1]
+        details = describe(exc) if exc is not None else {}
+        _log.debug("lab.http.connection_error", client=str(client_address), **details)
 
 
 class Acceptor:

@@ -87,23 +87,24 @@ def _write(
     directory: Path, ca: x509.Certificate, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey
 ) -> TlsMaterial:
     directory.mkdir(parents=True, exist_ok=True)
-    ca_path, cert_path, key_path = (
-        directory / "ca.pem",
-        directory / "server.pem",
-        directory / "server.key",
-    )
+    ca_path, cert_path, key_path = (directory / n for n in ("ca.pem", "server.pem", "server.key"))
     ca_path.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    pem_key = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
     key_path.touch(mode=0o600)
-    key_path.write_bytes(pem_key)
+    key_path.write_bytes(_pem_key(key))
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_path, key_path)
+    return TlsMaterial(ca_path, cert_path, key_path, context, _end_point_binding(cert))
+
+
+def _pem_key(key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+def _end_point_binding(cert: x509.Certificate) -> bytes:
+    """RFC 5929 tls-server-end-point: SHA-256 (the signature's hash) of the DER certificate."""
     digest = hashes.Hash(hashes.SHA256())
     digest.update(cert.public_bytes(serialization.Encoding.DER))
-    binding = b"tls-server-end-point:" + digest.finalize()
-    return TlsMaterial(ca_path, cert_path, key_path, context, binding)
+    return b"tls-server-end-point:" + digest.finalize()

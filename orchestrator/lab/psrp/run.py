@@ -5,7 +5,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 
+import structlog
+
 from orchestrator.lab.contract import ErrorRecord, InvocationResult, LabBackend, Statement
+from orchestrator.lab.wsman.logsafe import describe
+
+_log = structlog.get_logger(__name__)
 
 _INTERNAL = ErrorRecord(
     message="The lab failed to run this pipeline.",
@@ -30,7 +35,8 @@ def start(
     def work() -> None:
         try:
             result = backend.invoke(host, user, statements, stop)
-        except Exception:  # noqa: BLE001 -- a backend bug must fail the pipeline, not hang the client
+        except Exception as exc:  # noqa: BLE001 -- a backend bug must fail the pipeline, not hang it
+            _log.error("lab.psrp.backend_error", host=host, **describe(exc))
             result = InvocationResult(terminating=_INTERNAL)
         done(result)
 

@@ -13,6 +13,7 @@ INVALID_MESSAGE_INFORMATION_HEADER = 0x8033800F
 ACTION_NOT_SUPPORTED = 0x80338013
 INVALID_BODY = 0x80338027
 OPERATION_TIMEDOUT = 0x80338029
+ALREADY_EXISTS = 0x80338033
 INVALID_RESOURCE_URI = 0x8033803B
 INVALID_XML = 0x80338043
 INVALID_SELECTORS = 0x8033805B
@@ -73,6 +74,12 @@ def command_not_found() -> WSManFault:
         message=message,
         fault_detail=_UNEXPECTED_SELECTORS,
     )
+
+
+def already_exists() -> WSManFault:
+    """A Create naming a ShellId that is already open on this host."""
+    reason = "The WS-Management service cannot create the resource because it already exists. "
+    return WSManFault(ALREADY_EXISTS, "w:AlreadyExists", reason)
 
 
 def action_not_supported(action: str) -> WSManFault:

@@ -94,7 +94,11 @@ class WSManService:
         given = body.get("ShellId")
         shell_id = normalise_id(given) if given else str(uuid.uuid4()).upper()
         shell = self._new_shell(caller, request, shell_id)
-        self._registry.add(shell)
+        try:
+            self._registry.add(shell)
+        except WSManFault:
+            shell.close()
+            raise
         self._on_open(shell)
         created = envelope.resource_created(caller.address, request.resource_uri, shell_id)
         return created + _shell_xml(shell), None

@@ -82,6 +82,8 @@ class ShellRegistry:
     def add(self, shell: Shell) -> None:
         """Register a shell; reap shells idle past the timeout (clients that never Delete)."""
         with self._lock:
+            if (shell.host, shell.shell_id) in self._shells:
+                raise errors.already_exists()
             self._shells[(shell.host, shell.shell_id)] = shell
         now = time.monotonic()
         if now - self._last_reap > 1.0:  # a scan per second at most, not per Create

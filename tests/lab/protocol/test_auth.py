@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pypsrp.exceptions import AuthenticationError
+from pypsrp.exceptions import AuthenticationError, WinRMTransportError
 from pypsrp.powershell import PowerShell, RunspacePool
 
 from orchestrator.lab.contract import AuthOutcome
@@ -137,3 +137,24 @@ def test_secrets_never_reach_counters_or_logs(
     captured = capsys.readouterr()
     assert "Sup3r-s3cret" not in str(failure.value) + captured.out + captured.err
     assert "Sup3r-s3cret" not in repr(lab.counters.snapshot())
+
+
+class _BrokenBackend(FakeBackend):
+    """A backend whose Basic logon crashes, with the password in its exception text."""
+
+    def authenticate(self, host: str, username: str, password: str) -> AuthOutcome:
+        raise RuntimeError(f"backend bug while checking {password}")
+
+
+def test_a_backend_crash_is_500_and_leaks_no_password(capsys: pytest.CaptureFixture[str]) -> None:
+    """A crashing backend makes the request a 500; the log names the error, never the password."""
+    with (
+        LabServer(_BrokenBackend()) as server,
+        connect(server) as wsman,
+        pytest.raises(WinRMTransportError) as failure,
+    ):
+        RunspacePool(wsman).open()
+    assert failure.value.code == 500
+    captured = capsys.readouterr()
+    assert "lab.http.internal_error" in captured.out + captured.err
+    assert ALICE[1] not in captured.out + captured.err

@@ -14,8 +14,9 @@ from orchestrator.lab.http.md4 import md4, nt_hash
 from orchestrator.lab.http.router import Router
 from orchestrator.lab.psrp.encode import category_message
 from orchestrator.lab.wsman import errors
+from orchestrator.lab.wsman.cmd import CmdShell
 from orchestrator.lab.wsman.errors import WSManFault
-from orchestrator.lab.wsman.shells import normalise_id
+from orchestrator.lab.wsman.shells import ShellRegistry, normalise_id
 from orchestrator.lab.wsman.soap import parse_duration
 
 from .fakes import FakeBackend
@@ -139,3 +140,18 @@ def test_ids_are_normalised_or_refused() -> None:
     )
     with pytest.raises(WSManFault):
         normalise_id("<x/>")
+
+
+def test_registry_refuses_a_second_shell_with_the_same_id() -> None:
+    """A Create for a ShellId already open on the host is fault AlreadyExists; other hosts are separate."""
+    closed: list[str] = []
+    registry = ShellRegistry(7200, lambda shell: closed.append(shell.shell_id))
+    registry.add(CmdShell("S1", "dc01", "LAB\\alice"))
+    registry.add(CmdShell("S1", "srv01", "LAB\\alice"))
+    with pytest.raises(WSManFault) as fault:
+        registry.add(CmdShell("S1", "dc01", "LAB\\alice"))
+    assert fault.value.code == errors.ALREADY_EXISTS == 2150858803
+    with pytest.raises(WSManFault):
+        registry.get("dc01", "S1", "LAB\\bob")  # another user's shell is "not found"
+    registry.remove("dc01", "S1")
+    assert closed == ["S1"]
