@@ -5,6 +5,10 @@ many threads. A cmdlet that waits (Start-Process -Wait) waits on that Condition,
 releases the lock, so other pipelines and the clock keep going. In real-time mode a ticker
 thread (`start()` / `stop()`) runs clock events as they fall due, so scheduled tasks fire and
 clients check in while nobody is connected; tests use a manual clock and `advance`.
+
+    backend = DomainBackend.from_scenario("tb1-lockout", Overrides(clients=50))
+    with backend, LabServer(backend) as lab:   # the ticker runs while the lab serves
+        ...
 """
 
 from __future__ import annotations
@@ -178,6 +182,14 @@ class DomainBackend:
         if self._ticker is not None:
             self._ticker.join(timeout=5)
             self._ticker = None
+
+    def __enter__(self) -> DomainBackend:
+        """`with backend:` runs the real-time ticker for the block."""
+        self.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
 
     def _tick(self) -> None:
         while not self._stopping.is_set():

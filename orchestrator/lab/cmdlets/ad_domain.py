@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from orchestrator.lab.cmdlets.ad_common import AD, account_object, cls, is_locked
-from orchestrator.lab.cmdlets.binder import Kind, Param
 from orchestrator.lab.cmdlets.objects import ps
+from orchestrator.lab.cmdlets.params import Kind, Param
 from orchestrator.lab.cmdlets.runtime import CmdletSpec, Invocation
 from orchestrator.lab.domain.accounts import UserAccount, object_guid
 from orchestrator.lab.domain.host import Module, Role

@@ -18,9 +18,9 @@ from orchestrator.lab.cmdlets.ad_common import (
     lookup_group,
     principal_object,
 )
-from orchestrator.lab.cmdlets.binder import Kind, Param
 from orchestrator.lab.cmdlets.errors import ErrorKind
 from orchestrator.lab.cmdlets.objects import identity_text, ps
+from orchestrator.lab.cmdlets.params import Kind, Param
 from orchestrator.lab.cmdlets.runtime import CmdletSpec, Impact, Invocation
 from orchestrator.lab.domain import lifecycle
 from orchestrator.lab.domain.accounts import Group, Principal, guid_of

@@ -18,8 +18,8 @@ from orchestrator.lab.cmdlets.ad_common import (
     password_rejected,
     user_object,
 )
-from orchestrator.lab.cmdlets.binder import Kind, Param
 from orchestrator.lab.cmdlets.errors import ErrorKind, binding
+from orchestrator.lab.cmdlets.params import Kind, Param
 from orchestrator.lab.cmdlets.runtime import CmdletSpec, Impact, Invocation
 from orchestrator.lab.contract import SecureString
 from orchestrator.lab.domain import lockout

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from orchestrator.lab.cmdlets.binder import Kind, Param
 from orchestrator.lab.cmdlets.errors import ErrorKind
 from orchestrator.lab.cmdlets.objects import PrincipalSource, has_wildcard, like, prop, ps
+from orchestrator.lab.cmdlets.params import Kind, Param
 from orchestrator.lab.cmdlets.runtime import CmdletSpec, Impact, Invocation
 from orchestrator.lab.contract import PSObject
 from orchestrator.lab.domain import principals
@@ -137,17 +137,16 @@ def principal_object(inv: Invocation, sid: str) -> PSObject:
     """A LocalPrincipal for a member SID (Name is AUTHORITY\\name)."""
     found = principals.resolve_sid(inv.state, inv.host, sid)
     if found is None:
+        name = principals.well_known_name(sid) or sid
         props = {
-            "Name": sid,
+            "Name": name,
             "SID": sid,
             "PrincipalSource": PrincipalSource.Unknown,
             "ObjectClass": "Other",
         }
-        return ps(PRINCIPAL_TYPES, props, sid)
-    local = found.store is not inv.state.ad.store or inv.host.is_dc
-    source = (
-        PrincipalSource.Local if local and not inv.host.is_dc else PrincipalSource.ActiveDirectory
-    )
+        return ps(PRINCIPAL_TYPES, props, name)
+    local = found.store is not inv.state.ad.store
+    source = PrincipalSource.Local if local else PrincipalSource.ActiveDirectory
     kind = "User" if isinstance(found.principal, UserAccount) else "Group"
     props = {
         "Name": found.qualified_name,

@@ -10,9 +10,9 @@ import re
 from collections.abc import Iterator
 from datetime import timedelta
 
-from orchestrator.lab.cmdlets.binder import Kind, Param
 from orchestrator.lab.cmdlets.errors import ErrorKind, binding
 from orchestrator.lab.cmdlets.objects import PrincipalSource, has_wildcard, like, prop, ps
+from orchestrator.lab.cmdlets.params import Kind, Param
 from orchestrator.lab.cmdlets.runtime import CmdletSpec, Impact, Invocation
 from orchestrator.lab.contract import ErrorRecord, PSObject, SecureString
 from orchestrator.lab.domain import lockout

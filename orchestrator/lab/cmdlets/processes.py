@@ -7,9 +7,9 @@ InvalidOperationException; a UNC path from a WinRM session is refused (double ho
 
 from __future__ import annotations
 
-from orchestrator.lab.cmdlets.binder import Kind, Param
 from orchestrator.lab.cmdlets.errors import ErrorKind, PipelineStopped
 from orchestrator.lab.cmdlets.objects import ps
+from orchestrator.lab.cmdlets.params import Kind, Param
 from orchestrator.lab.cmdlets.runtime import CmdletSpec, Impact, Invocation
 from orchestrator.lab.contract import PSObject
 from orchestrator.lab.domain import processes

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NoReturn
 
-from orchestrator.lab.cmdlets.binder import COMMON, SHOULD_PROCESS, Binder, Bound, Param
+from orchestrator.lab.cmdlets.binder import Binder, Bound
 from orchestrator.lab.cmdlets.errors import (
     CmdletError,
     ErrorKind,
@@ -23,6 +23,7 @@ from orchestrator.lab.cmdlets.errors import (
     confirm_prompt_failed,
     what_if_text,
 )
+from orchestrator.lab.cmdlets.params import COMMON, SHOULD_PROCESS, Param
 from orchestrator.lab.contract import ErrorRecord, InvocationResult
 from orchestrator.lab.domain.host import Host, Module
 from orchestrator.lab.domain.state import LabState

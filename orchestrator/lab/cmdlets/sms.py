@@ -28,9 +28,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchestrator.lab.cmdlets.binder import Kind, Param
 from orchestrator.lab.cmdlets.errors import ErrorKind
 from orchestrator.lab.cmdlets.objects import has_wildcard, like, ps
+from orchestrator.lab.cmdlets.params import Kind, Param
 from orchestrator.lab.cmdlets.runtime import CmdletSpec, Impact, Invocation
 from orchestrator.lab.contract import PSObject, SecureString
 from orchestrator.lab.domain import lockout

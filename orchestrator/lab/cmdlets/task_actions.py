@@ -8,8 +8,8 @@ waiting inside a clock event); a missing program gives 0x80070002.
 
 from __future__ import annotations
 
-from orchestrator.lab.cmdlets.binder import Kind
 from orchestrator.lab.cmdlets.engine import Catalog, run_script
+from orchestrator.lab.cmdlets.params import Kind
 from orchestrator.lab.cmdlets.runtime import Session
 from orchestrator.lab.cmdlets.script import ScriptError, parse_script, script_text
 from orchestrator.lab.domain import processes

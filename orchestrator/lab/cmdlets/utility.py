@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from orchestrator.lab.cmdlets.binder import Kind, Param
+from orchestrator.lab.cmdlets.params import Kind, Param
 from orchestrator.lab.cmdlets.runtime import CmdletSpec, Invocation
 
 NS = "Microsoft.PowerShell.Commands."

@@ -160,13 +160,6 @@ class AccountStore:
         for group in self._groups.values():
             group.remove(user.sid)
 
-    def rename_user(self, user: UserAccount, new_name: str) -> None:
-        """Give a user a new sAMAccountName (e.g. the "Rename guest account" policy)."""
-        self._check_free(new_name, "")
-        self._users.pop(user.name.lower(), None)
-        user.name = new_name
-        self._users[new_name.lower()] = user
-
     def user(self, name: str) -> UserAccount | None:
         """A user by name (case-insensitive)."""
         return self._users.get(name.lower())

@@ -39,11 +39,6 @@ def log_suffix(when: datetime) -> str:
     return f" $$<CCIM32><{stamp}>{_THREAD}"
 
 
-def log_line(text: str, when: datetime) -> str:
-    """A Ccim32.log line as SMS 2.0 writes it, e.g. "CCIM32 - Retry in 60 minutes $$<...>"."""
-    return text + log_suffix(when)
-
-
 def describe_interval(interval: timedelta) -> str:
     """'60 minutes' (whole minutes) or '5 seconds' for the scenario's shortened intervals."""
     seconds = int(interval.total_seconds())

@@ -70,12 +70,6 @@ class ActiveDirectory:
         found = self.find(identity)
         return found if isinstance(found, Group) else None
 
-    def well_known_user(self, rid: int) -> UserAccount:
-        """The user with a well-known RID (500 Administrator, 501 Guest)."""
-        user = self.store.user_by_sid(f"{self.sid}-{rid}")
-        assert user is not None
-        return user
-
     def well_known_group(self, rid: int) -> Group:
         """The group with a well-known RID (513 Domain Users ...)."""
         group = self.store.group_by_sid(f"{self.sid}-{rid}")

@@ -17,6 +17,11 @@ _WELL_KNOWN = {
 }
 
 
+def well_known_name(sid: str) -> str | None:
+    """The display name of a well-known SID that no SAM holds (SYSTEM, Everyone ...)."""
+    return _WELL_KNOWN.get(sids.canonical(sid))
+
+
 @dataclass(frozen=True)
 class Resolved:
     """A principal and the authority (store) that holds it."""
@@ -100,14 +105,6 @@ def resolve_member(state: LabState, host: Host, text: str) -> Resolved | None:
         if found is not None:
             return Resolved(found, store)
     return None
-
-
-def sid_display(state: LabState, host: Host, sid: str) -> str:
-    """AUTHORITY\\name for a SID, or the SID itself when it cannot be resolved."""
-    found = resolve_sid(state, host, sid)
-    if found is not None:
-        return found.qualified_name
-    return _WELL_KNOWN.get(sids.canonical(sid), sid)
 
 
 def effective_sids(state: LabState, resource: Host, found: Resolved, now: datetime) -> set[str]:

@@ -40,11 +40,6 @@ def rid_of(sid: str) -> int:
     return int(sid.rsplit("-", 1)[1])
 
 
-def authority_of(sid: str) -> str:
-    """The SID without its RID (the machine or domain SID)."""
-    return sid.rsplit("-", 1)[0]
-
-
 def make_authority_sid(seed: str) -> str:
     """A deterministic S-1-5-21-a-b-c SID for a machine or domain, from a seed string."""
     digest = hashlib.sha256(seed.encode()).digest()

@@ -48,7 +48,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from orchestrator.durations import Duration
 
 MAX_CLIENTS = 10_000
-MIN_CLIENTS = 1
 
 
 class Strict(BaseModel):

@@ -121,15 +121,12 @@ def test_real_time_ticker_fires_tasks_with_nobody_connected() -> None:
     lab = DomainBackend(build(spec, Clock(spec.start, monotonic=lambda: fake[0])))
     at = lab.now() + timedelta(minutes=10)
     ok(run(lab, "CAP1", call("Register-ScheduledTask", "T", Xml=task_xml(at, script="Get-Date"))))
-    lab.start()
-    try:
+    with lab:
         fake[0] = 601.0
         deadline = time.monotonic() + 5
         while lab.task_info("CAP1", "T").last_result != 0:  # type: ignore[union-attr]
             assert time.monotonic() < deadline, "the ticker never ran the task"
             threading.Event().wait(0.01)
-    finally:
-        lab.stop()
 
 
 def test_statements_user_is_recorded_but_not_needed(tb1: DomainBackend) -> None:

@@ -121,3 +121,13 @@ def test_a_stopped_pipeline_reports_stopped(tb1: DomainBackend) -> None:
     result = tb1.invoke("DC1", ADMIN, [Statement((call("Get-ADDomain"),))], stop)
     assert result.stopped
     assert result.outputs == []
+
+
+def test_explicit_confirm_prompts_even_for_medium_impact(tb1: DomainBackend) -> None:
+    """-Confirm on a Medium-impact cmdlet asks too, and the prompt fails over remoting."""
+    record = failed(run(tb1, "CAP1", call("Enable-LocalUser", "Guest", Confirm=SWITCH)))
+    assert record.fully_qualified_error_id == (
+        "HostFunctionNotImplemented,Microsoft.PowerShell.Commands.EnableLocalUserCommand"
+    )
+    assert 'Performing the operation "Enable local user" on target "Guest".' in record.message
+    assert not tb1.local_account("CAP1", "Guest").enabled  # type: ignore[union-attr]
