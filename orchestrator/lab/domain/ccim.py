@@ -191,8 +191,14 @@ def install(state: LabState, host: Host, site: SmsSite) -> SmsClient:
         RegValue(RegistryValueKind.String, format_last_checked(state.host_now(host))),
     )
     host.add_file(local_smsman(host))
+    host.add_file(log_path(host))
     schedule(state, client, timedelta(0))
     return client
+
+
+def log_path(host: Host) -> str:
+    """%WinDir%\\MS\\SMS\\Logs\\Ccim32.log: where the client's CCIM log lives."""
+    return f"{host.windir}\\MS\\SMS\\Logs\\Ccim32.log"
 
 
 def local_smsman(host: Host) -> str:

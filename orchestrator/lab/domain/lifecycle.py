@@ -25,12 +25,17 @@ def _lab_time(host: Host, host_time: datetime) -> datetime:
 
 
 def arm_task(state: LabState, host: Host, task: ScheduledTask) -> None:
-    """(Re)schedule a task's trigger and its expiry deletion."""
+    """(Re)schedule a task's trigger and its expiry deletion. A trigger already in the past
+    (registered late, or moved by a clock change) is treated as a missed run."""
     disarm_task(state, task)
     spec = task.definition
-    if spec.start_boundary is not None and spec.trigger_enabled and not task.fired:
-        due = _lab_time(host, task.queued_for or spec.start_boundary)
-        task.events.append(state.clock.schedule(due, lambda: _fire(state, host, task), "task"))
+    start = spec.start_boundary
+    if start is not None and spec.trigger_enabled and not task.fired:
+        if task.queued_for is None and start < state.host_now(host):
+            _late(state, host, task, count_missed=False)
+        if not task.fired:
+            due = _lab_time(host, task.queued_for or start)
+            task.events.append(state.clock.schedule(due, lambda: _fire(state, host, task), "task"))
     if spec.end_boundary is not None and spec.delete_expired_after is not None:
         due = _lab_time(host, spec.end_boundary + spec.delete_expired_after)
         task.events.append(state.clock.schedule(due, lambda: _expire(state, host, task), "del"))
@@ -88,17 +93,25 @@ def set_host_up(state: LabState, host: Host, up: bool) -> None:
 def _after_boot(state: LabState, host: Host, task: ScheduledTask) -> None:
     spec = task.definition
     start = spec.start_boundary
-    host_now = state.host_now(host)
-    if task.fired or start is None or not spec.trigger_enabled or start > host_now:
+    if task.fired or start is None or not spec.trigger_enabled or start > state.host_now(host):
         return
+    if _late(state, host, task, count_missed=True):
+        arm_task(state, host, task)
+
+
+def _late(state: LabState, host: Host, task: ScheduledTask, *, count_missed: bool) -> bool:
+    """A start time that passed unseen: queue the run 10 minutes on if StartWhenAvailable
+    applies (it needs an EndBoundary still ahead, S24); else it never runs. True if queued."""
+    spec = task.definition
+    host_now = state.host_now(host)
     end = spec.end_boundary
     if spec.start_when_available and end is not None and host_now < end:
         task.queued_for = host_now + MISSED_RUN_DELAY
         task.state = TaskState.Queued
-        arm_task(state, host, task)
-        return
+        return True
     task.fired = True
-    task.missed_runs += 1
+    task.missed_runs += 1 if count_missed else 0
+    return False
 
 
 def set_skew(state: LabState, host: Host, skew: timedelta) -> None:

@@ -166,6 +166,7 @@ def _client(state: LabState, scenario: Scenario, site: SmsSite, n: int, rng: ran
     )
     host.add_service(Service(SMS_CLIENT_SERVICE, "SMS Client Service"))
     host.add_file(ccim.local_smsman(host))
+    host.add_file(ccim.log_path(host))
     known = tuple(KnownAccount(a.name, SecureString(a.password or "")) for a in spec.known_accounts)
     client = SmsClient(host.name, site.site_code, known_accounts=known)
     if spec.status != "pending":

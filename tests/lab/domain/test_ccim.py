@@ -180,3 +180,15 @@ def test_client_status_cmdlets(tb1: DomainBackend) -> None:
         5,
     )
     assert summary["CheckedInRatio"] == 0.0
+
+
+def test_the_log_can_be_read_remotely(tb1: DomainBackend) -> None:
+    """Get-Content on %WinDir%\\MS\\SMS\\Logs\\Ccim32.log returns the client's log lines."""
+    tb1.advance(timedelta(minutes=1))
+    path = "C:\\WINNT\\MS\\SMS\\Logs\\Ccim32.log"
+    lines = ok(run(tb1, "WKS0001", call("Get-Content", path, Tail=2)))
+    assert [LINE.match(line)["text"] for line in lines] == ARTICLE_BLOCK[2:]  # type: ignore[index]
+    missing = run(tb1, "WKS0001", call("Get-Content", "C:\\nope.log"))
+    assert missing.errors[0].fully_qualified_error_id == (
+        "PathNotFound,Microsoft.PowerShell.Commands.GetContentCommand"
+    )

@@ -270,3 +270,20 @@ def test_start_scheduled_task_runs_now(tb1: DomainBackend) -> None:
     )
     ok(run(tb1, "CAP1", call("Start-ScheduledTask", "Now")))
     assert not tb1.local_account("CAP1", sid).enabled  # type: ignore[union-attr]
+
+
+def test_a_start_boundary_already_past_at_registration(tb1: DomainBackend) -> None:
+    """A trigger in the past never runs, unless StartWhenAvailable with a future EndBoundary
+    queues it 10 minutes on."""
+    past = tb1.now() - timedelta(minutes=5)
+    _register(tb1, "CAP1", "Late", task_xml(past, script="Get-Date"))
+    _register(
+        tb1, "CAP1", "Queued", task_xml(past, end=past + timedelta(hours=1), script="Get-Date")
+    )
+    tb1.advance(timedelta(minutes=9, seconds=59))
+    assert tb1.task_info("CAP1", "Queued").last_result == 267011  # type: ignore[union-attr]
+    tb1.advance(timedelta(seconds=1))
+    assert tb1.task_info("CAP1", "Queued").last_result == 0  # type: ignore[union-attr]
+    late = tb1.task_info("CAP1", "Late")
+    assert late is not None
+    assert (late.last_result, late.next_run_time) == (267011, None)
