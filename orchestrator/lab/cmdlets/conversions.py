@@ -39,6 +39,7 @@ def type_name(value: Any) -> str:
 
 
 def shown(value: Any) -> str:
+    """A value as PowerShell quotes it in a message (a SecureString only by its type)."""
     if isinstance(value, SecureString):
         return "System.Security.SecureString"  # never the clear text
     if isinstance(value, PSObject):
@@ -49,6 +50,8 @@ def shown(value: Any) -> str:
 
 
 class ConversionError(Exception):
+    """A value that cannot be converted; carries the ErrorId to report."""
+
     def __init__(self, error_id: str, message: str) -> None:
         super().__init__(message)
         self.error_id = error_id

@@ -214,3 +214,19 @@ def test_on_a_dc_local_accounts_are_the_domains(tb1: DomainBackend) -> None:
     users = ok(run(tb1, "DC1", call("Get-LocalUser", "Guest")))
     assert str(users[0].properties["SID"]) == _domain_sid(tb1) + "-501"
     assert users[0].properties["PrincipalSource"].name == "ActiveDirectory"
+
+
+def test_error_action_stop_stops_at_the_first_bad_member(tb1: DomainBackend) -> None:
+    """With -ErrorAction Stop, members before the unknown one are added, the rest are not (S6)."""
+    members = ["CAP1\\Guest", "Nobody", "CAP1\\Administrator"]
+    record = failed(
+        run(tb1, "CAP1", call("Add-LocalGroupMember", "Users", Member=members, ErrorAction="Stop"))
+    )
+    assert (
+        record.fully_qualified_error_id == "PrincipalNotFound," + NS + "AddLocalGroupMemberCommand"
+    )
+    names = [
+        m.properties["Name"] for m in ok(run(tb1, "CAP1", call("Get-LocalGroupMember", "Users")))
+    ]
+    assert "CAP1\\Guest" in names
+    assert "CAP1\\Administrator" not in names
