@@ -1,7 +1,8 @@
-"""The small subset of the AD module's -Filter language the lab understands.
+"""The small subset of the AD module's -Filter (and -LDAPFilter) languages the lab understands.
 
 `*`, or clauses `<Attribute> -eq|-ne|-like|-notlike <value>` joined by `-and`, where value is
-'quoted', "quoted", $true/$false, or a bare word. Anything else is a filter parsing error.
+'quoted', "quoted", $true/$false, or a bare word. -LDAPFilter: one `(attribute=value)` clause.
+Anything else is a filter parsing error.
 """
 
 from __future__ import annotations
@@ -20,6 +21,16 @@ _CLAUSE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _AND = re.compile(r"\s+-and\s+", re.IGNORECASE)
+_LDAP = re.compile(r"^\(\s*(?P<attr>[A-Za-z]+)\s*=\s*(?P<value>[^()=]*)\)$")
+_LDAP_NAMES = {
+    "samaccountname": "samaccountname",
+    "cn": "name",
+    "name": "name",
+    "objectsid": "sid",
+    "distinguishedname": "distinguishedname",
+    "userprincipalname": "userprincipalname",
+    "description": "description",
+}
 
 
 class FilterError(ValueError):
@@ -59,6 +70,14 @@ def parse(text: str) -> list[Clause]:
         value = match["value"].strip("'\"")
         clauses.append(Clause(match["attr"].lower(), match["op"].lower(), value))
     return clauses
+
+
+def parse_ldap(text: str) -> list[Clause]:
+    """One LDAP equality clause, `(attr=value)`, `*` wildcards allowed."""
+    match = _LDAP.match(text.strip())
+    if match is None or match["attr"].lower() not in _LDAP_NAMES:
+        raise FilterError(text)
+    return [Clause(_LDAP_NAMES[match["attr"].lower()], "like", match["value"].strip())]
 
 
 def matches(ad: ActiveDirectory, user: UserAccount, clauses: list[Clause]) -> bool:

@@ -26,14 +26,20 @@ from orchestrator.lab.domain import lockout
 from orchestrator.lab.domain.accounts import UserAccount
 from orchestrator.lab.domain.host import Module
 
+FILTER_PARSING = ErrorKind(
+    "ActiveDirectoryCmdlet:" + AD + "ADFilterParsingException",
+    "ParserError",
+    AD + "ADFilterParsingException",
+)
+
 
 def get_ad_user(inv: Invocation) -> None:
-    """Get-ADUser -Identity (terminating not-found) | -Filter (no match = no output)."""
+    """Get-ADUser -Identity (terminating not-found) | -Filter | -LDAPFilter (no match: nothing)."""
     props = inv.args.texts("Properties")
     if inv.args.has("Identity"):
         inv.write(user_object(inv, lookup_user(inv, inv.args.get("Identity")), props))
         return
-    if not inv.args.has("Filter"):
+    if not inv.args.has("Filter") and not inv.args.has("LDAPFilter"):
         inv.fail(
             binding(
                 inv.spec.identity,
@@ -42,18 +48,15 @@ def get_ad_user(inv: Invocation) -> None:
                 "MissingMandatoryParameter",
             )
         )
+    ldap = inv.args.has("LDAPFilter")
+    text = inv.args.text("LDAPFilter" if ldap else "Filter")
     try:
-        clauses = ad_filter.parse(inv.args.text("Filter"))
+        clauses = ad_filter.parse_ldap(text) if ldap else ad_filter.parse(text)
     except ad_filter.FilterError:
-        text = inv.args.text("Filter")
         inv.fail(
             inv.record(
                 f"Error parsing query: '{text}' Error Message: 'syntax error' at position: '1'.",
-                ErrorKind(
-                    "ActiveDirectoryCmdlet:" + AD + "ADFilterParsingException",
-                    "ParserError",
-                    AD + "ADFilterParsingException",
-                ),
+                FILTER_PARSING,
                 text,
                 "String",
             )

@@ -62,6 +62,12 @@ def test_filter(tb1: DomainBackend) -> None:
     assert ok(run(tb1, "DC1", call("Get-ADUser", Filter="Name -eq 'nobody'"))) == []
     assert len(ok(run(tb1, "DC1", call("Get-ADUser", Filter="*")))) >= 4
     assert failed(run(tb1, "DC1", call("Get-ADUser", Filter="{{"))).category == "ParserError"
+    ldap = ok(run(tb1, "DC1", call("Get-ADUser", LDAPFilter="(sAMAccountName=SMSClient*)")))
+    assert [u.properties["SamAccountName"] for u in ldap] == ["SMSClient_TB1"]
+    assert (
+        failed(run(tb1, "DC1", call("Get-ADUser", LDAPFilter="(|(a=b)(c=d))"))).category
+        == "ParserError"
+    )
 
 
 def test_extended_properties(tb1: DomainBackend) -> None:
