@@ -28,6 +28,7 @@ from orchestrator.lab.http.exchange import Exchange
 from orchestrator.lab.http.faults import FaultTable
 from orchestrator.lab.http.router import Router
 from orchestrator.lab.http.server import Acceptor, LabHTTPServer
+from orchestrator.lab.psrp.run import PipelineRunner
 from orchestrator.lab.psrp.shell import PowerShellShell
 from orchestrator.lab.wsman.service import WSManService
 from orchestrator.lab.wsman.shells import Shell, ShellRegistry
@@ -89,6 +90,7 @@ class LabServer:
         self._servers: list[LabHTTPServer] = []
         self._acceptor: Acceptor | None = None
         self._registry: ShellRegistry | None = None
+        self._runner: PipelineRunner | None = None
 
     @property
     def ca_path(self) -> Path | None:
@@ -123,6 +125,8 @@ class LabServer:
             self._acceptor = None
         if self._registry is not None:
             self._registry.close_all()
+        if self._runner is not None:
+            self._runner.shutdown()
         for server in self._servers:
             server.close_connections()
         deadline = time.monotonic() + 2.0
@@ -172,6 +176,7 @@ class LabServer:
         acceptor = ntlm.NegotiateAcceptor(store, channel_binding)
         authenticator = Authenticator(self.backend, self.counters, acceptor)
         self._registry = ShellRegistry(self._shell_idle, self._shell_closed)
+        self._runner = PipelineRunner(self.backend)
         wsman = WSManService(
             self._registry, self._open_powershell, self._shell_opened, self._max_timeout
         )
@@ -206,7 +211,8 @@ class LabServer:
         )
 
     def _open_powershell(self, host: str, user: str, request: WSManRequest, shell_id: str) -> Shell:
-        return PowerShellShell(self.backend, host, user, request, shell_id)
+        assert self._runner is not None
+        return PowerShellShell(self._runner, host, user, request, shell_id)
 
     def _shell_opened(self, shell: Shell) -> None:
         self.counters.shell_opened(shell.host)

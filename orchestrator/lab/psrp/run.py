@@ -1,9 +1,15 @@
-"""Running one pipeline on its own worker thread, as a runspace does, outside every lock."""
+"""Running pipelines on worker threads, as runspaces do, outside every lock.
+
+Workers come from a pool: starting a thread per pipeline blocks the request thread until the new
+thread first runs, which under a busy GIL costs milliseconds per Command. The pool is large, so a
+pipeline that waits (Start-Sleep, Start-Process -Wait) never starves the others.
+"""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import structlog
 
@@ -11,7 +17,6 @@ from orchestrator.lab.contract import ErrorRecord, InvocationResult, LabBackend,
 from orchestrator.lab.wsman.logsafe import describe
 
 _log = structlog.get_logger(__name__)
-
 _INTERNAL = ErrorRecord(
     message="The lab failed to run this pipeline.",
     fully_qualified_error_id="LabInternalError",
@@ -21,25 +26,40 @@ _INTERNAL = ErrorRecord(
 )
 
 
-def start(
-    backend: LabBackend,
-    *,
-    host: str,
-    user: str,
-    statements: Sequence[Statement],
-    stop: threading.Event,
-    done: Callable[[InvocationResult], None],
-) -> threading.Thread:
-    """Invoke the pipeline on a daemon thread and hand its result to `done`."""
+class PipelineRunner:
+    """Runs `backend.invoke` for pipelines on a pool of worker threads."""
 
-    def work() -> None:
+    def __init__(self, backend: LabBackend, max_workers: int = 1024) -> None:
+        self._backend = backend
+        self._pool = ThreadPoolExecutor(max_workers, thread_name_prefix="lab-pipeline")
+
+    def start(
+        self,
+        *,
+        host: str,
+        user: str,
+        statements: Sequence[Statement],
+        stop: threading.Event,
+        done: Callable[[InvocationResult], None],
+    ) -> None:
+        """Invoke the pipeline on a worker and hand its result to `done`."""
+        self._pool.submit(self._work, host, user, statements, stop, done)
+
+    def shutdown(self) -> None:
+        """Stop taking pipelines; running ones finish on their own (their stop events are set)."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _work(
+        self,
+        host: str,
+        user: str,
+        statements: Sequence[Statement],
+        stop: threading.Event,
+        done: Callable[[InvocationResult], None],
+    ) -> None:
         try:
-            result = backend.invoke(host, user, statements, stop)
+            result = self._backend.invoke(host, user, statements, stop)
         except Exception as exc:  # noqa: BLE001 -- a backend bug must fail the pipeline, not hang it
             _log.error("lab.psrp.backend_error", host=host, **describe(exc))
             result = InvocationResult(terminating=_INTERNAL)
         done(result)
-
-    thread = threading.Thread(target=work, name=f"lab-pipeline-{host}", daemon=True)
-    thread.start()
-    return thread

@@ -19,23 +19,22 @@ from typing import Any
 from xml.etree.ElementTree import Element
 
 from psrpcore import (
-    CreatePipelineEvent,
     GetAvailableRunspacesEvent,
-    PowerShell,
     PSRPCoreError,
     PSRPEvent,
     PSRPPayload,
     ResetRunspaceStateEvent,
     ServerPipeline,
-    ServerRunspacePool,
     SetMaxRunspacesEvent,
     SetMinRunspacesEvent,
     StreamType,
 )
 from psrpcore.types import PSInvocationState, PSRPMessageType, PSVersion
 
-from orchestrator.lab.contract import InvocationResult, LabBackend, Statement
-from orchestrator.lab.psrp import decode, encode, run
+from orchestrator.lab.contract import InvocationResult, Statement
+from orchestrator.lab.psrp import encode
+from orchestrator.lab.psrp.pool import LabRunspacePool, PipelineCreated
+from orchestrator.lab.psrp.run import PipelineRunner
 from orchestrator.lab.wsman import errors, ns
 from orchestrator.lab.wsman.shells import Received
 from orchestrator.lab.wsman.soap import WSManRequest
@@ -76,16 +75,16 @@ class PowerShellShell:
     output_streams = "stdout"
 
     def __init__(
-        self, backend: LabBackend, host: str, owner: str, request: WSManRequest, shell_id: str
+        self, runner: PipelineRunner, host: str, owner: str, request: WSManRequest, shell_id: str
     ) -> None:
         self.shell_id = shell_id
         self.host = host
         self.owner = owner
         self.resource_uri = request.resource_uri
         self.last_used = time.monotonic()
-        self._backend = backend
+        self._runner = runner
         self._cond = threading.Condition()
-        self._pool = ServerRunspacePool(application_private_data=_private_data())
+        self._pool = LabRunspacePool(application_private_data=_private_data())
         self._pool_outbox: deque[bytes] = deque()
         self._pipes: dict[str, _Pipe] = {}
         self._closed = False
@@ -165,13 +164,9 @@ class PowerShellShell:
             self._on_event(event)
         self._drain()
 
-    def _on_event(self, event: PSRPEvent[Any, Any]) -> None:
-        if isinstance(event, CreatePipelineEvent):
-            # psrpcore already decoded the pipeline into its table; event.pipeline would redo it.
-            command_id = str(event.pipeline_id).upper()
-            metadata = self._pipes[command_id].pipeline.metadata
-            assert isinstance(metadata, PowerShell)
-            self._start(command_id, decode.statements(metadata))
+    def _on_event(self, event: PSRPEvent[Any, Any] | PipelineCreated) -> None:
+        if isinstance(event, PipelineCreated):
+            self._start(str(event.pipeline_id).upper(), event.statements)
         elif isinstance(
             event, (SetMaxRunspacesEvent, SetMinRunspacesEvent, ResetRunspaceStateEvent)
         ):
@@ -187,8 +182,7 @@ class PowerShellShell:
         def done(result: InvocationResult) -> None:
             self._finish(command_id, result)
 
-        run.start(
-            self._backend,
+        self._runner.start(
             host=self.host,
             user=self.owner,
             statements=statements,

@@ -9,6 +9,7 @@ from pypsrp.complex_objects import GenericComplexObject, ObjectMeta, PSInvocatio
 from pypsrp.powershell import PowerShell, RunspacePool
 
 from orchestrator.lab.contract import CommandCall, SecureString, Statement
+from orchestrator.lab.psrp import pool as pipeline_cache
 from orchestrator.lab.server import LabServer
 
 from .conftest import ClientFactory
@@ -111,8 +112,10 @@ def test_secure_string_arrives_decrypted(pool: RunspacePool, backend: FakeBacken
     ps.add_cmdlet("New-ADUser").add_parameter("Name", "svc")
     ps.add_parameter("AccountPassword", pool.serialize("N3w-S3cret!", ObjectMeta("SS")))
     ps.invoke()
-    assert backend.secrets == [SecureString("N3w-S3cret!")]
+    ps.invoke()  # the same bytes again: decoded afresh, never served from the pipeline cache
+    assert backend.secrets == [SecureString("N3w-S3cret!")] * 2
     assert "N3w-S3cret!" not in repr(backend.invocations)
+    assert not any("SecureString" in repr(cached) for cached in pipeline_cache._CACHE.values())
 
 
 def test_statements_parameters_switches_and_positionals(

@@ -155,3 +155,14 @@ def test_registry_refuses_a_second_shell_with_the_same_id() -> None:
         registry.get("dc01", "S1", "LAB\\bob")  # another user's shell is "not found"
     registry.remove("dc01", "S1")
     assert closed == ["S1"]
+
+
+def test_public_api_is_pinned() -> None:
+    """The lab server's public names stay what the CLI and tests build on."""
+    from orchestrator.lab import server
+
+    assert server.__all__ == ["Endpoint", "LabServer"]
+    endpoint = server.Endpoint("https", "127.0.0.1", 5986, "/wsman/dc01")
+    assert endpoint.url == "https://127.0.0.1:5986/wsman/dc01"
+    assert endpoint.wsman_path == "wsman/dc01"
+    assert tuple(endpoint) == ("https", "127.0.0.1", 5986, "/wsman/dc01")
