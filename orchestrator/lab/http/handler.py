@@ -11,6 +11,7 @@ import select
 import socket
 import ssl
 import struct
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 
@@ -21,22 +22,9 @@ from orchestrator.lab.wsman.logsafe import describe
 
 if TYPE_CHECKING:
     from orchestrator.lab.http.server import LabHTTPServer
-else:
-    LabHTTPServer = object
 
 _log = structlog.get_logger(__name__)
 _TLS_HANDSHAKE_TIMEOUT = 10.0
-_REASONS = {
-    200: "OK",
-    400: "Bad Request",
-    401: "Unauthorized",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    411: "Length Required",
-    413: "Request Entity Too Large",
-    500: "Internal Server Error",
-    503: "Service Unavailable",
-}
 
 
 class LabRequestHandler(BaseHTTPRequestHandler):
@@ -152,7 +140,7 @@ class LabRequestHandler(BaseHTTPRequestHandler):
 
 def _serialize(response: HttpResponse, server: str) -> bytes:
     """Status line, headers and body as one buffer."""
-    status = f"HTTP/1.1 {response.status} {_REASONS.get(response.status, 'Error')}"
+    status = f"HTTP/1.1 {response.status} {_phrase(response.status)}"
     head = [status, f"Server: {server}"]
     head += [f"{name}: {value}" for name, value in response.headers]
     if response.content_type:
@@ -161,6 +149,13 @@ def _serialize(response: HttpResponse, server: str) -> bytes:
     if response.close:
         head.append("Connection: close")
     return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + response.body
+
+
+def _phrase(code: int) -> str:
+    try:
+        return HTTPStatus(code).phrase
+    except ValueError:
+        return "Error"  # a fault may inject any status
 
 
 def _peer_gone(sock: socket.socket) -> bool:

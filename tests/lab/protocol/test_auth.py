@@ -31,9 +31,10 @@ def test_basic_over_http(client: ClientFactory) -> None:
 
 @pytest.mark.parametrize("auth", ["ntlm", "negotiate"])
 def test_sealed_over_http(lab: LabServer, client: ClientFactory, auth: str) -> None:
-    """NTLM and Negotiate over HTTP run with MS-WSMV message encryption (sealed bodies)."""
+    """NTLM and Negotiate over HTTP run sealed (MS-WSMV encryption) on one keep-alive connection."""
     assert _guest_name(client(auth=auth)) == "Guest"
     snapshot = lab.counters.snapshot()
+    assert snapshot.tcp_connections == 1
     assert snapshot.soap_requests("Create") == 1
     # priming POST + NEGOTIATE + AUTHENTICATE legs, then Create, Receive, Command, Receive, ...
     assert snapshot.http_requests >= 3 + snapshot.soap_requests()
