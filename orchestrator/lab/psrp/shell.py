@@ -39,7 +39,7 @@ from orchestrator.lab.wsman import errors, ns
 from orchestrator.lab.wsman.shells import Received
 from orchestrator.lab.wsman.soap import WSManRequest
 
-_FRAGMENT = 32 * 1024  # payload unit drained from psrpcore; a Receive sends whole units
+_FRAGMENT = 32 * 1024  # largest payload unit drained from psrpcore; a Receive sends whole units
 _STREAM = ns.q(ns.SHELL, "Stream")
 _CREATION_XML = ns.q(ns.POWERSHELL, "creationXml")
 _ARGUMENTS = ns.q(ns.SHELL, "Arguments")
@@ -85,6 +85,8 @@ class PowerShellShell:
         self._runner = runner
         self._cond = threading.Condition()
         self._pool = LabRunspacePool(application_private_data=_private_data())
+        # Fragments must fit the client's envelope ([MS-PSRP] 3.1.5.1.1): size them by Create's.
+        self._fragment = min(_FRAGMENT, request.payload_budget)
         self._pool_outbox: deque[bytes] = deque()
         self._pipes: dict[str, _Pipe] = {}
         self._closed = False
@@ -203,7 +205,7 @@ class PowerShellShell:
                 self._forget(command_id)
 
     def _drain(self) -> None:
-        while (payload := self._pool.data_to_send(_FRAGMENT)) is not None:
+        while (payload := self._pool.data_to_send(self._fragment)) is not None:
             target = str(payload.pipeline_id).upper() if payload.pipeline_id else None
             pipe = self._pipes.get(target or "")
             if target is None:

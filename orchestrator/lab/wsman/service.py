@@ -19,8 +19,6 @@ from orchestrator.lab.wsman.soap import WSManRequest
 
 _TRANSFER = "http://schemas.xmlsoap.org/ws/2004/09/transfer/"
 _SHELL_ACTION = ns.SHELL + "/"
-_DEFAULT_ENVELOPE = 153600  # pypsrp's default, and Windows' before protocol 2.2
-_ENVELOPE_OVERHEAD = 4096  # headers and Stream elements around the base64 payload
 _CONFIG = (
     '<cfg:Config xmlns:cfg="' + ns.CONFIG + '"><cfg:MaxEnvelopeSizekb>500</cfg:MaxEnvelopeSizekb>'
     "<cfg:MaxTimeoutms>60000</cfg:MaxTimeoutms><cfg:MaxBatchItems>32000</cfg:MaxBatchItems>"
@@ -146,9 +144,7 @@ class WSManService:
         given = desired.get("CommandId")
         command_id = normalise_id(given) if given else None
         timeout = min(request.operation_timeout or self._max_timeout, self._max_timeout)
-        size = request.max_envelope_size or _DEFAULT_ENVELOPE
-        budget = max(1, (size - _ENVELOPE_OVERHEAD) * 3 // 4)
-        received = shell.receive(command_id, timeout, budget)
+        received = shell.receive(command_id, timeout, request.payload_budget)
         return _receive_body(received), received
 
     def _signal(self, caller: Caller, request: WSManRequest) -> tuple[str, None]:

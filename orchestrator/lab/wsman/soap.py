@@ -19,6 +19,8 @@ import defusedxml.ElementTree
 from orchestrator.lab.wsman import errors, ns
 
 _EMPTY: Mapping[str, str] = MappingProxyType({})
+_DEFAULT_ENVELOPE = 153600  # pypsrp's default, and Windows' before protocol 2.2
+_ENVELOPE_OVERHEAD = 4096  # headers and Stream elements around the base64 payload
 _DURATION = re.compile(r"P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d*)?)S)?)?")
 
 _ACTION = ns.q(ns.ADDRESSING, "Action")
@@ -49,6 +51,12 @@ class WSManRequest:
     def name(self) -> str:
         """The action's short name: Create, Command, Send, Receive, Signal, Delete, Get."""
         return self.action.rsplit("/", 1)[-1]
+
+    @property
+    def payload_budget(self) -> int:
+        """Bytes of PSRP data that fit, base64-encoded, in the client's MaxEnvelopeSize."""
+        size = self.max_envelope_size or _DEFAULT_ENVELOPE
+        return max(1024, (size - _ENVELOPE_OVERHEAD) * 3 // 4)
 
     @property
     def shell_id(self) -> str | None:

@@ -175,6 +175,14 @@ def test_large_output_spans_many_fragments_and_receives(lab: LabServer, pool: Ru
     assert lab.counters.snapshot().soap_requests("Receive") - before >= 2
 
 
+def test_small_envelopes_get_small_fragments(lab: LabServer, client: ClientFactory) -> None:
+    """With a small MaxEnvelopeSize every Receive stays within it, so output takes many Receives."""
+    with RunspacePool(client(max_envelope_size=20000)) as small:
+        ps = _run(small, "Get-Many", Count=60)
+    assert len(ps.output) == 60
+    assert lab.counters.snapshot().soap_requests("Receive") >= 1 + 60 * 1000 // 20000
+
+
 def test_pool_is_alive_then_closed(lab: LabServer, client: ClientFactory) -> None:
     """is_alive() is True on an open pool; close() deletes the shell on the host."""
     pool = RunspacePool(client())
