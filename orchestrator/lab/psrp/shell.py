@@ -36,7 +36,7 @@ from orchestrator.lab.psrp import encode
 from orchestrator.lab.psrp.pool import LabRunspacePool, PipelineCreated
 from orchestrator.lab.psrp.run import PipelineRunner
 from orchestrator.lab.wsman import errors, ns
-from orchestrator.lab.wsman.shells import Received
+from orchestrator.lab.wsman.shells import Received, normalise_id
 from orchestrator.lab.wsman.soap import WSManRequest
 
 _FRAGMENT = 32 * 1024  # largest payload unit drained from psrpcore; a Receive sends whole units
@@ -107,7 +107,7 @@ class PowerShellShell:
         """Feed stdin/pr fragments: the rest of a CREATE_PIPELINE, or PUBLIC_KEY."""
         for element in _iter(request.body, _STREAM):
             command_id = element.get("CommandId")
-            self._feed(_b64(element.text), command_id.upper() if command_id else None)
+            self._feed(_b64(element.text), normalise_id(command_id) if command_id else None)
 
     def receive(self, command_id: str | None, timeout: float, budget: int) -> Received:
         """Long-poll for the target's fragments; TimedOut fault after `timeout` seconds."""
