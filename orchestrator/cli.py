@@ -25,6 +25,7 @@ from orchestrator.inventory.cli import app as inventory_app
 from orchestrator.inventory.loader import load_inventory
 from orchestrator.inventory.model import Inventory
 from orchestrator.inventory.patterns import apply_limit
+from orchestrator.lab.cli import app as lab_app
 from orchestrator.playbook.binding import Binder, placeholder_secrets
 from orchestrator.playbook.loader import load_playbook
 from orchestrator.playbook.model import Playbook
@@ -43,6 +44,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,  # rich tracebacks print locals, which may hold secrets
 )
 app.add_typer(inventory_app, name="inventory", help="Inspect inventories.")
+app.add_typer(lab_app, name="lab", help="The simulated Windows domain (for demos and tests).")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)

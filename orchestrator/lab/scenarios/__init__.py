@@ -13,11 +13,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from orchestrator.errors import InputError, Location
 from orchestrator.lab.scenarios.schema import MAX_CLIENTS, Scenario
-
-MAX_FILE_BYTES = 1024 * 1024
+from orchestrator.validation import validate
+from orchestrator.yamlsource import YamlDocument, load_file, load_text
 
 
 @dataclass(frozen=True)
@@ -38,21 +37,27 @@ def available() -> list[str]:
     )
 
 
-def _text(name_or_path: str) -> str:
+def _document(name_or_path: str) -> YamlDocument:
     if name_or_path in available():
-        return (resources.files(__package__) / f"{name_or_path}.yaml").read_text(encoding="utf-8")
+        text = (resources.files(__package__) / f"{name_or_path}.yaml").read_text(encoding="utf-8")
+        return load_text(text, f"scenario {name_or_path}")
     path = Path(name_or_path)
     if not path.is_file():
-        raise FileNotFoundError(f"no scenario {name_or_path!r} (shipped: {', '.join(available())})")
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise ValueError(f"scenario file too large: {path}")
-    return path.read_text(encoding="utf-8")
+        raise InputError.single(
+            f"no scenario {name_or_path!r}",
+            location=Location(name_or_path),
+            hint=f"shipped scenarios: {', '.join(available())}; or the path of a YAML file",
+        )
+    return load_file(path, what="scenario")
 
 
 def _apply(data: dict[str, Any], overrides: Overrides) -> dict[str, Any]:
     if overrides.clients is not None:
         if not 0 <= overrides.clients <= MAX_CLIENTS:
-            raise ValueError(f"clients must be between 0 and {MAX_CLIENTS}")
+            raise InputError.single(
+                f"clients must be between 0 and {MAX_CLIENTS}, found {overrides.clients}",
+                location=Location("command line --clients"),
+            )
         data.setdefault("clients", {})["count"] = overrides.clients
     if overrides.era is not None:
         data["era"] = overrides.era
@@ -65,11 +70,17 @@ def _apply(data: dict[str, Any], overrides: Overrides) -> dict[str, Any]:
 
 
 def load_scenario(name_or_path: str, overrides: Overrides | None = None) -> Scenario:
-    """A shipped scenario by name, or a YAML file, validated, with load-time overrides."""
-    data = yaml.safe_load(_text(name_or_path))
-    if not isinstance(data, dict):
-        raise ValueError("a scenario is a YAML mapping")
-    return Scenario.model_validate(_apply(data, overrides or Overrides()))
+    """A shipped scenario by name, or a YAML file, validated, with load-time overrides.
+
+    Raises InputError naming every problem with its file:line:column.
+    """
+    doc = _document(name_or_path)
+    if not isinstance(doc.data, dict):
+        raise InputError.single("a scenario is a YAML mapping", location=doc.source.value_at(()))
+    scenario, problems = validate(Scenario, _apply(doc.data, overrides or Overrides()), doc.source)
+    if scenario is None:
+        raise InputError(problems)
+    return scenario
 
 
 __all__ = ["Overrides", "Scenario", "available", "load_scenario"]

@@ -12,6 +12,7 @@ domain:
   netbios: CONTOSO
   dns: contoso.com
   admin_password: "..."           # CONTOSO\\Administrator
+  operator: labadmin              # the account lab inventories log on with (not RID 500)
   lockout: {threshold: 5, observation_window: 30m, duration: 30m}   # optional, era preset
   password_policy: {min_length: 7, complexity: true, history: 24}
   pam: false
@@ -41,9 +42,9 @@ Passwords in scenarios are lab fixtures; they are kept as SecureString once load
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from orchestrator.durations import Duration
 
@@ -97,6 +98,24 @@ class DomainSpec(Strict):
     pam: bool = False
     users: list[UserSpec] = Field(default_factory=list)
     organizational_units: list[str] = Field(default_factory=list)
+    operator: str | None = Field(
+        None,
+        description="the account a lab inventory logs on with (a Domain Admin that is not RID"
+        " 500, which is exempt from lockout); default: Administrator",
+    )
+
+    @model_validator(mode="after")
+    def _operator_exists(self) -> Self:
+        if self.operator is not None and self.operator not in {u.name for u in self.users}:
+            raise ValueError(f"operator {self.operator!r} is not one of the domain's users")
+        return self
+
+    def operator_account(self) -> tuple[str, str]:
+        """(user name, password) of the account a lab inventory logs on with."""
+        if self.operator is None:
+            return "Administrator", self.admin_password
+        user = next(u for u in self.users if u.name == self.operator)
+        return user.name, user.password or ""
 
 
 Role = Literal["domain_controller", "cap_server", "site_server", "logon_point", "client"]

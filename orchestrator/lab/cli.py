@@ -1,0 +1,68 @@
+"""`orchestrator lab serve`: run the simulated domain in the foreground."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from orchestrator.lab.harness import LabOptions, RunningLab
+from orchestrator.lab.scenarios import available
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+out = Console(highlight=False, soft_wrap=True)
+
+
+@app.command()
+def serve(  # noqa: PLR0917 -- typer maps each option to a parameter
+    scenario: Annotated[
+        str, typer.Option(help=f"A shipped scenario ({', '.join(available())}) or a YAML file.")
+    ] = "tb1-lockout",
+    clients: Annotated[
+        int | None, typer.Option(help="Number of SMS clients (5 to 10,000).", min=0, max=10_000)
+    ] = None,
+    tls: Annotated[bool, typer.Option("--tls", help="HTTPS with a CA generated at start.")] = False,
+    port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).", min=0)] = 0,
+    port_per_host: Annotated[
+        bool, typer.Option("--port-per-host", help="One port per host, path /wsman.")
+    ] = False,
+    auth: Annotated[
+        str, typer.Option(help="Auth the inventory asks for: ntlm, negotiate or basic.")
+    ] = "ntlm",
+    inventory_out: Annotated[
+        Path, typer.Option(help="Where to write the inventory reaching every lab host.")
+    ] = Path(".orchestrator/lab/inventory.yml"),
+) -> None:
+    """Start the lab in the foreground until Ctrl-C or SIGTERM; write an inventory for it."""
+    if auth not in ("ntlm", "negotiate", "basic"):
+        raise typer.BadParameter("expected ntlm, negotiate or basic", param_hint="--auth")
+    options = LabOptions(
+        scenario=scenario,
+        clients=clients,
+        tls=tls,
+        port=port,
+        port_per_host=port_per_host,
+        auth=auth,
+        state_dir=inventory_out.parent / "lab-state",
+    )
+    stop = threading.Event()
+    _on_signals(stop)
+    with RunningLab(options) as lab:
+        lab.write_inventory(inventory_out)
+        hosts = len(lab.endpoints())
+        out.print(f"lab ready: {hosts} hosts, inventory at {inventory_out}", markup=False)
+        stop.wait()
+    out.print("lab stopped", markup=False)
+
+
+def _on_signals(stop: threading.Event) -> None:
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)

@@ -1,0 +1,165 @@
+"""A running lab: the simulated domain behind its WinRM endpoint, and an inventory for it.
+
+    with RunningLab(LabOptions(scenario="tb1-lockout", clients=20)) as lab:
+        lab.write_inventory(Path("lab/inventory.yml"))   # + lab/lab-operator.password
+        ...                                             # any WinRM client can now connect
+
+Used by `orchestrator lab serve` and by the tests' `lab` fixture.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import yaml
+
+from orchestrator.lab.backend import DomainBackend
+from orchestrator.lab.scenarios import Overrides, Scenario, load_scenario
+from orchestrator.lab.server import Endpoint, LabServer
+
+ROLE_GROUPS = {
+    "domain_controller": "domain_controllers",
+    "cap_server": "cap_servers",
+    "site_server": "site_servers",
+    "logon_point": "logon_points",
+    "client": "clients",
+}
+PASSWORD_FILE = "lab-operator.password"  # noqa: S105 -- a file name, not a password
+
+
+@dataclass(frozen=True)
+class LabOptions:
+    """What lab to run and how to expose it."""
+
+    scenario: str = "tb1-lockout"
+    clients: int | None = None
+    tls: bool = False
+    port: int = 0
+    port_per_host: bool = False
+    manual_clock: bool = False
+    auth: str = "ntlm"
+    state_dir: Path | None = None
+
+
+class RunningLab:
+    """The domain (with its clock ticking) and its WinRM server, started together."""
+
+    def __init__(self, options: LabOptions) -> None:
+        self.options = options
+        self.scenario: Scenario = load_scenario(
+            options.scenario, Overrides(clients=options.clients)
+        )
+        self.backend = DomainBackend.from_scenario(self.scenario, manual_clock=options.manual_clock)
+        self.server = LabServer(
+            self.backend,
+            tls=options.tls,
+            port=options.port,
+            port_per_host=options.port_per_host,
+            state_dir=options.state_dir,
+        )
+
+    def start(self) -> RunningLab:
+        """Start the clock (unless driven by hand) and accept WinRM connections."""
+        if not self.options.manual_clock:
+            self.backend.start()
+        try:
+            self.server.start()
+        except BaseException:
+            self.backend.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, then stop the clock."""
+        self.server.stop()
+        self.backend.stop()
+
+    def __enter__(self) -> RunningLab:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def endpoints(self) -> dict[str, Endpoint]:
+        """Every host's WinRM endpoint."""
+        return self.server.endpoints()
+
+    def operator(self) -> tuple[str, str]:
+        """(DOMAIN\\user, password) of the account inventories log on with."""
+        name, password = self.scenario.domain.operator_account()
+        return f"{self.scenario.domain.netbios}\\{name}", password
+
+    def write_inventory(self, path: Path) -> Path:
+        """Write an inventory reaching every host, and the operator's password file (0600)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        secret = path.parent / PASSWORD_FILE
+        fd = os.open(secret, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(self.operator()[1] + "\n")
+        body = yaml.safe_dump(self.inventory(path.parent), sort_keys=False, width=100)
+        path.write_text(_HEADER.format(scenario=self.scenario.name) + body, encoding="utf-8")
+        return path
+
+    def inventory(self, inventory_dir: Path) -> dict[str, Any]:
+        """The inventory as data: connection settings, one group per role, site variables."""
+        endpoints = self.endpoints()
+        first = next(iter(endpoints.values()))
+        connection: dict[str, Any] = {
+            "scheme": first.scheme,
+            "auth": self.options.auth,
+            "credential": "lab_operator",
+        }
+        if not self.options.port_per_host:
+            connection["port"] = first.port
+        if self.server.ca_path is not None:
+            connection["cert_validation"] = os.path.relpath(self.server.ca_path, inventory_dir)
+        return {
+            "credentials": {
+                "lab_operator": {
+                    "username": self.operator()[0],
+                    "password": f"file:{PASSWORD_FILE}",
+                }
+            },
+            "all": {**connection, "vars": self._vars(), "children": self._groups(endpoints)},
+        }
+
+    def _vars(self) -> dict[str, str]:
+        site = self.scenario.site
+        found = {"domain": self.scenario.domain.netbios}
+        return {**found, "site_code": site.code} if site else found
+
+    def _groups(self, endpoints: dict[str, Endpoint]) -> dict[str, Any]:
+        roles = self._roles()
+        groups: dict[str, Any] = {}
+        for role, group in ROLE_GROUPS.items():
+            hosts = {
+                name: self._host_entry(ep)
+                for name, ep in endpoints.items()
+                if role in roles.get(name, ())
+            }
+            if hosts:
+                groups[group] = {"roles": [role], "hosts": hosts}
+        return groups
+
+    def _host_entry(self, endpoint: Endpoint) -> dict[str, Any]:
+        entry: dict[str, Any] = {"address": endpoint.address, "path": endpoint.path}
+        if self.options.port_per_host:
+            entry["port"] = endpoint.port
+        return entry
+
+    def _roles(self) -> dict[str, tuple[str, ...]]:
+        with self.backend.inspect() as state:
+            return {h.name: tuple(r.value for r in h.roles) for h in state.hosts.values()}
+
+
+_HEADER = """\
+# Written by `orchestrator lab serve` for the lab scenario {scenario}: every simulated host,
+# reachable over WinRM on this machine. The operator's password is in the file next to this
+# one (mode 0600). Valid while the lab runs.
+"""
