@@ -18,6 +18,8 @@ from ..conftest import LabFactory
 def _pool(lab: RunningLab, host: str) -> RunspacePool:
     endpoint = lab.endpoints()[host]
     user, password = lab.operator()
+    # pypsrp annotates cert_validation as bool, but takes a CA bundle path as well
+    validation: Any = str(lab.server.ca_path) if lab.server.ca_path else False
     wsman = WSMan(
         endpoint.address,
         port=endpoint.port,
@@ -26,7 +28,7 @@ def _pool(lab: RunningLab, host: str) -> RunspacePool:
         auth="ntlm",
         username=user,
         password=password,
-        cert_validation=str(lab.server.ca_path) if lab.server.ca_path else False,
+        cert_validation=validation,
         no_proxy=True,
         reconnection_retries=0,
         operation_timeout=5,
