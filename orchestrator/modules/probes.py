@@ -11,22 +11,17 @@ from orchestrator.modules.base import ACCOUNT_PATTERN, ArgsModel, Sid
 
 
 class SmsClientStatus(ArgsModel):
-    """Check-in state of the site's clients.
+    """Check-in state of the site's clients, polled on the site server.
 
-    Values: total, checked_in, checked_in_ratio, failing, aware (clients that know `account`),
-    aware_ratio, uninstalled.
+    Values: total, checked_in, checked_in_ratio, failing, pending, uninstalled,
+    uninstalled_ratio, aware (clients that know `account`), aware_ratio.
     """
 
     site_code: str = Field(pattern=r"^[A-Za-z0-9]{3}$")
     account: str | None = Field(None, pattern=ACCOUNT_PATTERN, description="for aware/aware_ratio")
-
-
-class SmsClient(ArgsModel):
-    """The SMS client on the host itself.
-
-    Values: installed, checked_in (its last configuration check reached the CAP),
-    last_config_check, last_error, known_accounts.
-    """
+    clients: tuple[str, ...] | None = Field(
+        None, description="count only these clients, e.g. \"{{ targets('client') }}\""
+    )
 
 
 class ServiceStatus(ArgsModel):
@@ -58,7 +53,6 @@ class LocalUserStatus(ArgsModel):
 
 PROBES: dict[str, type[ArgsModel]] = {
     "sms_client_status": SmsClientStatus,
-    "sms_client": SmsClient,
     "service": ServiceStatus,
     "registry": RegistryValue,
     "ad_user": AdUserStatus,

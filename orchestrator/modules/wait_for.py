@@ -12,13 +12,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any, Self
 
-from pydantic import Field, WithJsonSchema, field_validator, model_validator
+from pydantic import Field, ValidationError, WithJsonSchema, field_validator, model_validator
 
 from orchestrator.durations import Duration
 from orchestrator.modules.base import ArgsModel, ModuleSpec
 from orchestrator.modules.probes import PROBES
 from orchestrator.playbook.templating import expression_syntax_error
-from orchestrator.validation import suggest
+from orchestrator.validation import is_template, suggest
+from orchestrator.yamlsource import walk
 
 
 def _probe_schema() -> dict[str, Any]:
@@ -74,6 +75,21 @@ class Args(ArgsModel):
         if problem:
             raise ValueError(problem)
         return until
+
+    @field_validator("probe")
+    @classmethod
+    def _probe_arguments(cls, probe: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        ((name, args),) = probe.items()
+        if any(is_template(v) for _, v in walk(args)):
+            return probe  # checked again once rendered
+        try:
+            PROBES[name].model_validate(args)
+        except ValidationError as exc:
+            details = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or name}: {e['msg']}" for e in exc.errors()
+            )
+            raise ValueError(f"probe {name}: {details}") from None
+        return probe
 
     @model_validator(mode="after")
     def _interval_fits(self) -> Self:

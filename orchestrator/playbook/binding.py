@@ -139,7 +139,12 @@ class Binder:
             "roles": sorted(host.roles),
             "groups": {name: list(group.hosts) for name, group in self.inventory.groups.items()},
             "secrets": SecretNamespace(secrets),
+            "targets": self.targets_of,
         }
+
+    def targets_of(self, pattern: str) -> list[str]:
+        """`targets('client')` in templates: host names a pattern selects in this run."""
+        return [host.name for host in select(self.inventory, parse_pattern(pattern))]
 
     def render(
         self,

@@ -21,7 +21,17 @@ from orchestrator.yamlsource import NodePath, SourceMap
 
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
 RESERVED_NAMES = frozenset(
-    {"secrets", "inventory_hostname", "group_names", "groups", "roles", "now", "ago", "item"}
+    {
+        "secrets",
+        "inventory_hostname",
+        "group_names",
+        "groups",
+        "roles",
+        "targets",
+        "now",
+        "ago",
+        "item",
+    }
 )
 
 

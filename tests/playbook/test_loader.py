@@ -248,7 +248,7 @@ def test_every_problem_of_a_file_is_reported_together(tmp_path: Path) -> None:
   - {name: a, on: client, service: {name: x, state: strated}}
   - {name: b, onn: client, service: {name: x, state: started}}
   - {name: c, on: client, registry: {path: 'HKLM:\\x', name: y, type: REG_DWORD, value: -1}}
-  - {name: d, on: client, wait_for: {probe: sms_client, until: 'x', timeout: 1m, interval: 2m}}
+  - {name: d, on: client, wait_for: {probe: {service: {name: x}}, until: 'x', timeout: 1m, interval: 2m}}
 """
     )
     problems = _problems(tmp_path, text)

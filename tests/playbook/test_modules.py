@@ -133,15 +133,25 @@ def test_scheduled_task_needs_a_time_and_a_program() -> None:
 
 def test_wait_for_probe_forms() -> None:
     """A probe is a name or a one-key mapping with its arguments; the interval fits the timeout."""
-    short = _check("wait_for", {"probe": "sms_client", "until": "checked_in", "timeout": "5m"})
-    assert short.probe_name == "sms_client"
+    short = _check("wait_for", {"probe": {"service": {"name": "x"}}, "until": "a", "timeout": "5m"})
+    assert short.probe_name == "service"
+    _refused("wait_for", {"probe": "service", "until": "a", "timeout": "5m"}, "probe service: name")
+    _refused(
+        "wait_for",
+        {"probe": {"registry": {"path": "x", "nam": "y"}}, "until": "a", "timeout": "5m"},
+        "probe registry: name: Field required; nam: Extra inputs are not permitted",
+    )
     _refused("wait_for", {"probe": {"a": {}, "b": {}}, "until": "x", "timeout": "1m"}, "one probe")
     _refused(
         "wait_for",
-        {"probe": "sms_client", "until": "x", "timeout": "1m", "interval": "2m"},
+        {"probe": {"service": {"name": "x"}}, "until": "x", "timeout": "1m", "interval": "2m"},
         "no longer than 'timeout'",
     )
-    _refused("wait_for", {"probe": "sms_client", "until": "a >", "timeout": "1m"}, "syntax error")
+    _refused(
+        "wait_for",
+        {"probe": {"service": {"name": "x"}}, "until": "a >", "timeout": "1m"},
+        "syntax error",
+    )
 
 
 def test_powershell_script_is_never_templated() -> None:

@@ -1,0 +1,1 @@
+"""The engine: drives module logic against transports, hosts in parallel, with retries."""

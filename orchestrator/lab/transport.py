@@ -1,0 +1,81 @@
+"""An in-process Transport over a LabBackend: the lab's domain without HTTP, for fast tests.
+
+Outputs go through the same CLIXML round trip as on the wire (the lab's encoder, then
+pypsrp's deserializer, then our `plain_value`), so a module sees exactly the values it would
+see through WinRM. End-to-end tests still go through pypsrp and a real socket.
+"""
+
+from __future__ import annotations
+
+import threading
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+from typing import Any
+
+from psrpcore.types import serialize
+from pypsrp.serializer import Serializer
+
+from orchestrator.errors import ConnectError
+from orchestrator.lab.contract import CommandCall, ErrorRecord, LabBackend, SecureString, Statement
+from orchestrator.lab.psrp.encode import ps_value
+from orchestrator.secrets import Secret
+from orchestrator.transport.command import SWITCH, Command, CommandResult, ErrorInfo
+from orchestrator.transport.values import plain_value
+
+
+class LabTransport:
+    """Runs commands on one lab host in-process, as `user`."""
+
+    def __init__(self, backend: LabBackend, host: str, user: str) -> None:
+        self.backend = backend
+        self.host = host
+        self.user = user
+        self.sent: list[Command] = []
+
+    def run(
+        self,
+        command: Command,
+        *,
+        timeout: timedelta | None = None,  # noqa: ARG002 -- in-process calls return at once
+    ) -> CommandResult:
+        """Invoke the command on the backend and convert what comes back."""
+        if not self.backend.host_is_up(self.host):
+            raise ConnectError(f"{self.host}: connection refused (host down)")
+        self.sent.append(command)
+        call = CommandCall(command.cmdlet, tuple((k, _param(v)) for k, v in command.parameters))
+        result = self.backend.invoke(self.host, self.user, [Statement((call,))], threading.Event())
+        errors = [_error(e, terminating=False) for e in result.errors]
+        if result.terminating is not None:
+            errors.append(_error(result.terminating, terminating=True))
+        outputs = tuple(_round_trip(o) for o in result.outputs)
+        return CommandResult(command, outputs, tuple(errors), tuple(result.warnings))
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def _param(value: Any) -> Any:
+    if value is SWITCH:
+        return None
+    if isinstance(value, Secret):
+        return SecureString(value.reveal())
+    if isinstance(value, list | tuple):
+        return [_param(v) for v in value]
+    return value
+
+
+def _round_trip(value: Any) -> Any:
+    # outputs never hold SecureStrings, so no cipher is needed
+    xml = ET.tostring(serialize(ps_value(value), None), encoding="unicode")  # type: ignore[arg-type]
+    return plain_value(Serializer().deserialize(xml))
+
+
+def _error(record: ErrorRecord, *, terminating: bool) -> ErrorInfo:
+    return ErrorInfo(
+        message=record.message,
+        fq_error_id=record.fully_qualified_error_id,
+        category=record.category,
+        target=record.target_name,
+        exception_type=record.exception_type,
+        terminating=terminating,
+    )
