@@ -42,7 +42,8 @@ class LabTransport:
         if not self.backend.host_is_up(self.host):
             raise ConnectError(f"{self.host}: connection refused (host down)")
         self.sent.append(command)
-        call = CommandCall(command.cmdlet, tuple((k, _param(v)) for k, v in command.parameters))
+        params = tuple((k, _param(v)) for k, v in command.parameters)
+        call = CommandCall(command.cmdlet, params, is_script=command.is_script)
         result = self.backend.invoke(self.host, self.user, [Statement((call,))], threading.Event())
         errors = [_error(e, terminating=False) for e in result.errors]
         if result.terminating is not None:

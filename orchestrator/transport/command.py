@@ -35,11 +35,16 @@ SWITCH = _Switch()
 
 @dataclass(frozen=True)
 class Command:
-    """One cmdlet invocation. Secret parameter values are sent as SecureStrings."""
+    """One cmdlet invocation. Secret parameter values are sent as SecureStrings.
+
+    is_script: `cmdlet` holds script text (the powershell module's escape hatch), sent with
+    add_script and its parameters bound by name; everything else is a cmdlet name.
+    """
 
     cmdlet: str
     parameters: tuple[tuple[str, Any], ...] = ()
     mutating: bool = False
+    is_script: bool = False
 
     @classmethod
     def of(cls, cmdlet: str, *, mutating: bool = False, **parameters: Any) -> Command:
@@ -52,8 +57,12 @@ class Command:
         return next((v for k, v in self.parameters if k == name), None)
 
     def describe(self) -> str:
-        """The command as PowerShell would show it, with secrets redacted (for logs, plans)."""
-        return " ".join([self.cmdlet, *(_describe_param(k, v) for k, v in self.parameters)])
+        """The command as PowerShell would show it, with secrets redacted (for logs, plans).
+
+        A script is shown as `<script>`: its text is never logged.
+        """
+        head = "<script>" if self.is_script else self.cmdlet
+        return " ".join([head, *(_describe_param(k, v) for k, v in self.parameters)])
 
 
 def _describe_param(name: str, value: Any) -> str:
