@@ -29,12 +29,23 @@ class Args(ArgsModel):
     password_never_expires: bool | None = None
     path: str | None = Field(None, pattern=DN_PATTERN, description="OU for a new account")
     description: str | None = None
+    unlocked: bool | None = Field(
+        None,
+        description="true: unlock the account if it is locked out (Unlock-ADAccount); clients"
+        " that held an old password lock connection accounts out (Q227033)",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if (self.name is None) == (self.sid is None):
             raise ValueError("give exactly one of 'name' or 'sid'")
-        settings = (self.password, self.enabled, self.password_never_expires, self.path)
+        settings = (
+            self.password,
+            self.enabled,
+            self.password_never_expires,
+            self.path,
+            self.unlocked,
+        )
         if self.state == "absent" and any(v is not None for v in settings):
             raise ValueError("an absent user takes only its 'name' or 'sid'")
         if self.sid is not None and (self.password is not None or self.path is not None):
