@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from orchestrator.errors import OperationTimeout
 from orchestrator.modules.base import ArgsModel
 from orchestrator.modules.protocol import (
     Diff,
@@ -19,7 +20,7 @@ from orchestrator.modules.protocol import (
     T,
     Wait,
 )
-from orchestrator.transport.command import Command, Transport
+from orchestrator.transport.command import Command, CommandResult, Transport
 
 
 class Status(enum.Enum):
@@ -51,25 +52,56 @@ def execute(module: Module[Any, Any], args: ArgsModel, ctx: StepContext) -> Logi
     return StepOutcome(Status.CHANGED, diff, module.undo(args, state))
 
 
+@dataclass(frozen=True)
+class Deadline:
+    """When an attempt must be over (a step's `timeout:`), on a monotonic clock."""
+
+    at: float
+    monotonic: Callable[[], float]
+
+    def remaining(self, what: str) -> timedelta:
+        """Time left; OperationTimeout when there is none."""
+        left = self.at - self.monotonic()
+        if left <= 0:
+            raise OperationTimeout(f"step timeout reached before {what}")
+        return timedelta(seconds=left)
+
+
 def drive(
     logic: Logic[T],
     transport: Transport,
     *,
     sleep: Callable[[float], None],
     on_progress: Callable[[Progress], None] = lambda _p: None,
-    timeout: timedelta | None = None,
+    deadline: Deadline | None = None,
 ) -> T:
     """Run sans-IO logic against a transport until it returns its value."""
     try:
         instruction = next(logic)
         while True:
-            result = None
-            if isinstance(instruction, Command):
-                result = transport.run(instruction, timeout=timeout)
-            elif isinstance(instruction, Wait):
-                sleep(instruction.seconds)
-            else:
-                on_progress(instruction)
-            instruction = logic.send(result)
+            instruction = logic.send(_perform(instruction, transport, sleep, on_progress, deadline))
     except StopIteration as done:
         return done.value  # type: ignore[no-any-return]
+
+
+def _perform(
+    instruction: Command | Wait | Progress,
+    transport: Transport,
+    sleep: Callable[[float], None],
+    on_progress: Callable[[Progress], None],
+    deadline: Deadline | None,
+) -> CommandResult | None:
+    if isinstance(instruction, Command):
+        budget = deadline.remaining(instruction.cmdlet) if deadline else None
+        return transport.run(instruction, timeout=budget)
+    if isinstance(instruction, Wait):
+        if deadline is None:
+            sleep(instruction.seconds)
+            return None
+        seconds_left = deadline.remaining("waiting").total_seconds()
+        sleep(min(instruction.seconds, seconds_left))
+        if instruction.seconds >= seconds_left:
+            deadline.remaining("waiting")  # raises: the wait ran into the step timeout
+        return None
+    on_progress(instruction)
+    return None

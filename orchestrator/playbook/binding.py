@@ -40,7 +40,18 @@ class Binding:
 
     steps: list[tuple[Step, tuple[Host, ...]]] = field(default_factory=list)
     bound: list[BoundStep] = field(default_factory=list)
+    variables: dict[str, dict[str, Any]] = field(default_factory=dict)
     issues: list[tuple[Problem, str | None]] = field(default_factory=list)
+    _args: dict[tuple[str, str], ArgsModel] = field(default_factory=dict)
+
+    def add(self, bound: BoundStep) -> None:
+        """Record a step's rendered arguments on a host."""
+        self.bound.append(bound)
+        self._args[(bound.step.name, bound.host.name)] = bound.args
+
+    def args_of(self, step: Step, host: Host) -> ArgsModel | None:
+        """The rendered arguments of a step on a host."""
+        return self._args.get((step.name, host.name))
 
     def report(self, problem: Problem, host: Host | None = None) -> None:
         """Record a problem, on a host or on the playbook as a whole."""
@@ -97,6 +108,7 @@ class Binder:
                     variables[host.name] = self.host_variables(playbook, host, secrets, binding)
                 host_vars = variables[host.name]
                 if host_vars is not None:
+                    binding.variables[host.name] = host_vars
                     self.render(playbook, step, host, host_vars, binding)
         return binding
 
@@ -167,7 +179,7 @@ class Binder:
         for problem in found:
             binding.report(problem, host)
         if args is not None:
-            binding.bound.append(BoundStep(step, host, args))
+            binding.add(BoundStep(step, host, args))
 
 
 def _inventory_vars(host: Host) -> dict[str, Var]:

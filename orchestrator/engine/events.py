@@ -1,0 +1,150 @@
+"""The one stream of typed events a run emits. Console, logs, recap and reports observe it.
+
+Events are frozen values; no secret ever sits in one (diffs hold no secret values, errors are
+our own messages). A new report format is a new observer, never a change to the runner.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from orchestrator.engine.step import Status
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    """A run begins."""
+
+    run_id: str
+    playbook: str
+    hosts: tuple[str, ...]
+    at: datetime
+
+
+@dataclass(frozen=True)
+class StepStarted:
+    """A step begins on its hosts."""
+
+    index: int
+    step: str
+    module: str
+    hosts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class HostStepStarted:
+    """One attempt of a step on one host."""
+
+    step: str
+    host: str
+    attempt: int
+
+
+@dataclass(frozen=True)
+class StepProgress:
+    """Progress inside a step on a host (e.g. clients checked in)."""
+
+    step: str
+    host: str
+    message: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Retrying:
+    """An attempt failed with a transient error; another follows after `delay` seconds."""
+
+    step: str
+    host: str
+    attempt: int
+    delay: float
+    error: str
+
+
+@dataclass(frozen=True)
+class HostStepFinished:
+    """A step's result on one host."""
+
+    step: str
+    host: str
+    status: Status
+    summary: str = ""
+    before: Mapping[str, Any] = field(default_factory=dict)
+    after: Mapping[str, Any] = field(default_factory=dict)
+    error: str = ""
+    error_id: str = ""
+    attempts: int = 1
+    seconds: float = 0.0
+    ignored: bool = False
+
+
+@dataclass(frozen=True)
+class CredentialRejected:
+    """A credential got 401: no further host is contacted with it (one attempt was made)."""
+
+    credential: str
+    username: str
+    host: str
+
+
+@dataclass(frozen=True)
+class StepFinished:
+    """A step finished on all its hosts."""
+
+    index: int
+    step: str
+    counts: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class RunAborted:
+    """The run stopped before its end, and why."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    """A run ends; `failed` tells whether any host failed or was unreachable."""
+
+    run_id: str
+    failed: bool
+    at: datetime
+
+
+Event = (
+    RunStarted
+    | StepStarted
+    | HostStepStarted
+    | StepProgress
+    | Retrying
+    | HostStepFinished
+    | CredentialRejected
+    | StepFinished
+    | RunAborted
+    | RunFinished
+)
+Observer = Callable[[Event], None]
+
+
+class EventBus:
+    """Delivers each event to every observer, one event at a time (observers need no locks)."""
+
+    def __init__(self, observers: list[Observer] | None = None) -> None:
+        self._observers = list(observers or [])
+        self._lock = threading.Lock()
+
+    def subscribe(self, observer: Observer) -> None:
+        """Add an observer."""
+        with self._lock:
+            self._observers.append(observer)
+
+    def emit(self, event: Event) -> None:
+        """Send an event to every observer."""
+        with self._lock:
+            for observer in self._observers:
+                observer(event)

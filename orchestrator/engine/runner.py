@@ -1,0 +1,216 @@
+"""The runner: steps in order, each step's hosts in parallel, failures contained.
+
+One bounded ThreadPoolExecutor (`forks`) is the only concurrency (pypsrp is synchronous). A
+step starts once the previous one finished on all its hosts. A host that fails (or is
+unreachable) leaves the run, unless the step says `ignore_errors`. `serial` runs the playbook
+batch by batch; `max_fail_percentage` stops the run when too many hosts of a batch failed.
+Before any change, each distinct credential is tried once; a rejected credential is never
+used again in the run (see breaker.py).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from orchestrator.engine import events as ev
+from orchestrator.engine.breaker import CredentialBreaker, Rejection
+from orchestrator.engine.connect import Connector
+from orchestrator.engine.hoststep import HostStepRunner
+from orchestrator.engine.step import Status, StepOutcome
+from orchestrator.errors import AuthError, ConnectError, OrchestratorError
+from orchestrator.inventory.model import Host
+from orchestrator.playbook.binding import Binding
+from orchestrator.playbook.model import Playbook, Step
+from orchestrator.playbook.templating import Templar
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """How a run proceeds."""
+
+    forks: int = 20
+    serial: int | str | None = None
+    max_fail_percentage: float | None = None
+
+
+@dataclass
+class RunResult:
+    """What a run did."""
+
+    run_id: str
+    outcomes: list[tuple[Step, Host, StepOutcome]] = field(default_factory=list)
+    failed_hosts: dict[str, str] = field(default_factory=dict)
+    rejections: list[Rejection] = field(default_factory=list)
+    aborted: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        """True when a host failed, was unreachable, or the run stopped early."""
+        return bool(self.failed_hosts or self.rejections or self.aborted)
+
+
+class Runner:
+    """Runs a bound playbook against hosts through a Connector, emitting events."""
+
+    def __init__(
+        self,
+        playbook: Playbook,
+        binding: Binding,
+        connector: Connector,
+        bus: ev.EventBus,
+        *,
+        settings: RunSettings | None = None,
+        templar: Templar | None = None,
+        usernames: Mapping[str, str] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.playbook = playbook
+        self.binding = binding
+        self.connector = connector
+        self.bus = bus
+        self.settings = settings or RunSettings(
+            forks=playbook.forks or 20,
+            serial=playbook.serial,
+            max_fail_percentage=playbook.max_fail_percentage,
+        )
+        self.breaker = CredentialBreaker()
+        self.result = RunResult(run_id=uuid.uuid4().hex[:12])
+        self._lock = threading.Lock()
+        self.hosts = HostStepRunner(
+            binding=binding,
+            connector=connector,
+            bus=bus,
+            breaker=self.breaker,
+            templar=templar or Templar(),
+            sleep=sleep,
+            monotonic=monotonic,
+            record=self._record,
+            usernames=usernames,
+        )
+
+    # -- the run -------------------------------------------------------------------------------
+
+    def run(self) -> RunResult:
+        """Run every step on its hosts; return what happened."""
+        hosts = self._run_hosts()
+        self.bus.emit(ev.RunStarted(self.result.run_id, self.playbook.name, _names(hosts), _now()))
+        try:
+            with ThreadPoolExecutor(max_workers=self.settings.forks) as pool:
+                self._preflight(pool, hosts)
+                for batch in self._batches(hosts):
+                    if not self._run_batch(pool, batch):
+                        break
+        finally:
+            self.connector.close_all()
+        self.result.rejections = self.breaker.rejections()
+        self.bus.emit(ev.RunFinished(self.result.run_id, self.result.failed, _now()))
+        return self.result
+
+    def _run_batch(self, pool: ThreadPoolExecutor, batch: Sequence[Host]) -> bool:
+        names = {h.name for h in batch}
+        for index, (step, targets) in enumerate(self.binding.steps):
+            hosts = [h for h in targets if h.name in names and self._active(h)]
+            self.bus.emit(ev.StepStarted(index, step.name, step.module, _names(hosts)))
+            futures = [pool.submit(self.hosts.run, step, host) for host in hosts]
+            wait(futures)
+            for future in futures:
+                future.result()  # a bug in a step's thread must not pass silently
+            self.bus.emit(ev.StepFinished(index, step.name, self._counts(step, hosts)))
+            if self._too_many_failed(batch):
+                self._abort(f"more than {self.settings.max_fail_percentage}% of a batch failed")
+                return False
+        return True
+
+    # -- preflight -----------------------------------------------------------------------------
+
+    def _preflight(self, pool: ThreadPoolExecutor, hosts: Sequence[Host]) -> None:
+        """Authenticate once per distinct credential before any change."""
+        by_credential: dict[str | None, list[Host]] = {}
+        for host in hosts:
+            by_credential.setdefault(host.connection.credential, []).append(host)
+        wait([pool.submit(self._try_credential, group) for group in by_credential.values()])
+
+    def _try_credential(self, hosts: list[Host]) -> None:
+        for host in hosts:
+            try:
+                self.connector.authenticate(host)
+            except AuthError:
+                self.hosts.reject(host)
+            except ConnectError as exc:
+                self.hosts.unreachable_at_preflight(host, exc)
+                continue  # the credential is not proven either way: try the next host
+            except OrchestratorError as exc:
+                self._record_failure(host.name, str(exc))
+            return
+
+    # -- bookkeeping ---------------------------------------------------------------------------
+
+    def _record(self, step: Step, host: Host, outcome: StepOutcome, keeps_host: bool) -> None:
+        with self._lock:
+            self.result.outcomes.append((step, host, outcome))
+            if outcome.status in (Status.FAILED, Status.UNREACHABLE) and not keeps_host:
+                self.result.failed_hosts.setdefault(host.name, outcome.diff.summary)
+
+    def _record_failure(self, host: str, reason: str) -> None:
+        with self._lock:
+            self.result.failed_hosts.setdefault(host, reason)
+
+    def _active(self, host: Host) -> bool:
+        with self._lock:
+            return host.name not in self.result.failed_hosts and not self.hosts.is_out(host)
+
+    def _counts(self, step: Step, hosts: Sequence[Host]) -> dict[str, int]:
+        names = {h.name for h in hosts}
+        counts: dict[str, int] = {}
+        with self._lock:
+            for done_step, host, outcome in self.result.outcomes:
+                if done_step is step and host.name in names:
+                    counts[outcome.status.value] = counts.get(outcome.status.value, 0) + 1
+        return counts
+
+    def _too_many_failed(self, batch: Sequence[Host]) -> bool:
+        limit = self.settings.max_fail_percentage
+        if limit is None or not batch:
+            return False
+        with self._lock:
+            failed = sum(1 for h in batch if h.name in self.result.failed_hosts)
+        return failed * 100 / len(batch) > limit
+
+    def _abort(self, reason: str) -> None:
+        self.result.aborted = reason
+        self.bus.emit(ev.RunAborted(reason))
+
+    def _run_hosts(self) -> list[Host]:
+        seen: dict[str, Host] = {}
+        for _, targets in self.binding.steps:
+            for host in targets:
+                seen.setdefault(host.name, host)
+        return list(seen.values())
+
+    def _batches(self, hosts: Sequence[Host]) -> list[Sequence[Host]]:
+        size = _batch_size(self.settings.serial, len(hosts))
+        return [hosts[i : i + size] for i in range(0, len(hosts), size)] or [hosts]
+
+
+def _batch_size(serial: int | str | None, total: int) -> int:
+    if serial is None or total == 0:
+        return max(total, 1)
+    if isinstance(serial, str):
+        return max(1, math.floor(total * int(serial.rstrip("%")) / 100))
+    return max(1, serial)
+
+
+def _names(hosts: Sequence[Host]) -> tuple[str, ...]:
+    return tuple(h.name for h in hosts)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,97 @@
+"""Events as structured log lines (JSON in CI), with run, host, step and attempt as context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+
+from orchestrator.engine import events as ev
+
+
+class LogObserver:
+    """Writes one log line per meaningful event."""
+
+    def __init__(self, logger: Any | None = None) -> None:
+        self.log = logger or structlog.get_logger("orchestrator")
+
+    def __call__(self, event: ev.Event) -> None:
+        handler = _HANDLERS.get(type(event))
+        if handler is not None:
+            handler(self, event)
+
+    def _run_started(self, event: ev.RunStarted) -> None:
+        self.log = self.log.bind(run=event.run_id)
+        self.log.info("run.started", playbook=event.playbook, hosts=len(event.hosts))
+
+    def _step_started(self, event: ev.StepStarted) -> None:
+        self.log.info("step.started", step=event.step, module=event.module, hosts=len(event.hosts))
+
+    def _attempt(self, event: ev.HostStepStarted) -> None:
+        self.log.debug("host.attempt", step=event.step, host=event.host, attempt=event.attempt)
+
+    def _progress(self, event: ev.StepProgress) -> None:
+        self.log.info(
+            "host.progress",
+            step=event.step,
+            host=event.host,
+            message=event.message,
+            **{k: v for k, v in event.values.items() if isinstance(v, int | float | str | bool)},
+        )
+
+    def _retrying(self, event: ev.Retrying) -> None:
+        self.log.warning(
+            "host.retrying",
+            step=event.step,
+            host=event.host,
+            attempt=event.attempt,
+            delay=round(event.delay, 3),
+            error=event.error,
+        )
+
+    def _finished(self, event: ev.HostStepFinished) -> None:
+        level = "error" if event.status.value in ("failed", "unreachable") else "info"
+        fields: dict[str, Any] = {
+            "step": event.step,
+            "host": event.host,
+            "status": event.status.value,
+            "attempts": event.attempts,
+        }
+        if event.summary:
+            fields["change"] = event.summary
+        if event.error:
+            fields.update(error=event.error, error_id=event.error_id or None, ignored=event.ignored)
+        getattr(self.log, level)("host.finished", **fields)
+
+    def _rejected(self, event: ev.CredentialRejected) -> None:
+        self.log.error(
+            "credential.rejected",
+            credential=event.credential,
+            username=event.username,
+            host=event.host,
+            attempts=1,
+            message="no further host is contacted with this credential",
+        )
+
+    def _step_finished(self, event: ev.StepFinished) -> None:
+        self.log.info("step.finished", step=event.step, **dict(event.counts))
+
+    def _aborted(self, event: ev.RunAborted) -> None:
+        self.log.error("run.aborted", reason=event.reason)
+
+    def _run_finished(self, event: ev.RunFinished) -> None:
+        self.log.info("run.finished", failed=event.failed)
+
+
+_HANDLERS: dict[type, Any] = {
+    ev.RunStarted: LogObserver._run_started,
+    ev.StepStarted: LogObserver._step_started,
+    ev.HostStepStarted: LogObserver._attempt,
+    ev.StepProgress: LogObserver._progress,
+    ev.Retrying: LogObserver._retrying,
+    ev.HostStepFinished: LogObserver._finished,
+    ev.CredentialRejected: LogObserver._rejected,
+    ev.StepFinished: LogObserver._step_finished,
+    ev.RunAborted: LogObserver._aborted,
+    ev.RunFinished: LogObserver._run_finished,
+}
