@@ -37,6 +37,7 @@ class HostStepRunner:
     monotonic: Callable[[], float]
     record: Recorder
     usernames: Mapping[str, str] | None = None
+    modules: Callable[[str], Module[Any, Any]] | None = None  # tests inject fakes
 
     def __post_init__(self) -> None:
         self._out: set[str] = set()
@@ -67,7 +68,7 @@ class HostStepRunner:
         return bool(self.templar.evaluate(step.when, variables))
 
     def _run_module(self, step: Step, host: Host, variables: Mapping[str, Any]) -> None:
-        module = _module(step)
+        module = (self.modules or module_for)(step.module)
         args = self.binding.args_of(step, host)
         if args is None:
             raise OrchestratorError(f"step {step.name!r} has no arguments for {host.name}")
@@ -168,10 +169,11 @@ class HostStepRunner:
         )
 
 
-def _module(step: Step) -> Module[Any, Any]:
-    implementation: Module[Any, Any] | None = getattr(MODULES[step.module], "implementation", None)
+def module_for(name: str) -> Module[Any, Any]:
+    """The implementation of a module, by name."""
+    implementation: Module[Any, Any] | None = getattr(MODULES[name], "implementation", None)
     if implementation is None:
-        raise OrchestratorError(f"module {step.module!r} cannot run yet")
+        raise OrchestratorError(f"module {name!r} cannot run yet")
     return implementation
 
 

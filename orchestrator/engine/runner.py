@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from orchestrator.engine import events as ev
 from orchestrator.engine.breaker import CredentialBreaker, Rejection
@@ -26,6 +27,7 @@ from orchestrator.engine.hoststep import HostStepRunner
 from orchestrator.engine.step import Status, StepOutcome
 from orchestrator.errors import AuthError, ConnectError, OrchestratorError
 from orchestrator.inventory.model import Host
+from orchestrator.modules.protocol import Module
 from orchestrator.playbook.binding import Binding
 from orchestrator.playbook.model import Playbook, Step
 from orchestrator.playbook.templating import Templar
@@ -69,6 +71,7 @@ class Runner:
         settings: RunSettings | None = None,
         templar: Templar | None = None,
         usernames: Mapping[str, str] | None = None,
+        modules: Callable[[str], Module[Any, Any]] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -94,6 +97,7 @@ class Runner:
             monotonic=monotonic,
             record=self._record,
             usernames=usernames,
+            modules=modules,
         )
 
     # -- the run -------------------------------------------------------------------------------

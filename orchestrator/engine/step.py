@@ -101,7 +101,7 @@ def _perform(
         seconds_left = deadline.remaining("waiting").total_seconds()
         sleep(min(instruction.seconds, seconds_left))
         if instruction.seconds >= seconds_left:
-            deadline.remaining("waiting")  # raises: the wait ran into the step timeout
+            raise OperationTimeout("step timeout reached while waiting")
         return None
     on_progress(instruction)
     return None

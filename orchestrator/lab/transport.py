@@ -9,14 +9,23 @@ from __future__ import annotations
 
 import threading
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
 from psrpcore.types import serialize
 from pypsrp.serializer import Serializer
 
-from orchestrator.errors import ConnectError
-from orchestrator.lab.contract import CommandCall, ErrorRecord, LabBackend, SecureString, Statement
+from orchestrator.errors import AuthError, ConnectError
+from orchestrator.inventory.model import Host
+from orchestrator.lab.contract import (
+    AuthOutcome,
+    CommandCall,
+    ErrorRecord,
+    LabBackend,
+    SecureString,
+    Statement,
+)
 from orchestrator.lab.psrp.encode import ps_value
 from orchestrator.secrets import Secret
 from orchestrator.transport.command import SWITCH, Command, CommandResult, ErrorInfo
@@ -80,3 +89,46 @@ def _error(record: ErrorRecord, *, terminating: bool) -> ErrorInfo:
         exception_type=record.exception_type,
         terminating=terminating,
     )
+
+
+class LabConnector:
+    """A Connector over a LabBackend: one LabTransport per host, logons checked by the domain.
+
+    `credentials` maps an inventory credential name to (DOMAIN\\user, password), as the
+    runner's PsrpConnector takes them; each first use of a host is a logon the domain's
+    lockout policy counts, as over WinRM.
+    """
+
+    def __init__(self, backend: LabBackend, credentials: Mapping[str, tuple[str, Secret]]) -> None:
+        self.backend = backend
+        self.credentials = dict(credentials)
+        self.logons: list[tuple[str, str]] = []
+        self._transports: dict[str, LabTransport] = {}
+        self._lock = threading.Lock()
+
+    def transport(self, host: Host) -> LabTransport:
+        """The host's transport; the first use logs on."""
+        with self._lock:
+            existing = self._transports.get(host.name)
+        if existing is not None:
+            return existing
+        self.authenticate(host)
+        with self._lock:
+            return self._transports[host.name]
+
+    def authenticate(self, host: Host) -> None:
+        """Log on to the host now; AuthError on a bad password or a locked account."""
+        user, password = self.credentials[host.connection.credential or ""]
+        if not self.backend.host_is_up(host.name):
+            raise ConnectError(f"{host.name}: connection refused (host down)")
+        self.logons.append((host.name, user))
+        outcome = self.backend.authenticate(host.name, user, password.reveal())
+        if outcome is not AuthOutcome.OK:
+            raise AuthError(f"{host.name}: the credentials of {user} were rejected (HTTP 401)")
+        with self._lock:
+            self._transports.setdefault(host.name, LabTransport(self.backend, host.name, user))
+
+    def close_all(self) -> None:
+        """Forget every transport."""
+        with self._lock:
+            self._transports.clear()

@@ -1,0 +1,263 @@
+"""The runner: order, parallelism, retries, the credential breaker, batches and failures."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from orchestrator.engine import events as ev
+from orchestrator.engine.runner import Runner, RunResult, RunSettings
+from orchestrator.engine.step import Status
+from orchestrator.errors import AuthError, ConnectError, OperationTimeout, RemoteError
+from orchestrator.inventory.loader import load_inventory
+from orchestrator.playbook.binding import Binder, placeholder_secrets
+from orchestrator.playbook.loader import load_playbook
+
+from .fakes import FakeConnector, Script, SetValue, modules
+
+INVENTORY = """\
+credentials:
+  admins: {username: 'LAB\\admin', password: env:X}
+  clients: {username: 'LAB\\wks', password: env:Y}
+all:
+  scheme: http
+  credential: admins
+  children:
+    servers:
+      roles: [cap_server]
+      hosts: {s1: {}, s2: {}, s3: {}}
+    workstations:
+      roles: [client]
+      credential: clients
+      hosts: {w1: {}, w2: {}}
+"""
+
+
+class Events(list[ev.Event]):
+    """Every event, in order."""
+
+    def of(self, kind: type) -> list[Any]:
+        return [e for e in self if isinstance(e, kind)]
+
+    def finished(self, step: str) -> dict[str, Status]:
+        return {e.host: e.status for e in self.of(ev.HostStepFinished) if e.step == step}
+
+
+def _run(
+    tmp_path: Path,
+    steps: str,
+    connector: FakeConnector,
+    *,
+    module: Any = None,
+    settings: RunSettings | None = None,
+    header: str = "",
+) -> tuple[RunResult, Events, list[float]]:
+    (tmp_path / "inv.yml").write_text(INVENTORY)
+    (tmp_path / "play.yml").write_text(f"name: T\n{header}steps:\n" + textwrap.dedent(steps))
+    playbook = load_playbook(tmp_path / "play.yml")
+    binding = Binder(load_inventory(tmp_path / "inv.yml"), {}).bind(
+        playbook, placeholder_secrets(playbook)
+    )
+    assert not binding.problems, binding.problems
+    events = Events()
+    slept: list[float] = []
+    runner = Runner(
+        playbook,
+        binding,
+        connector,
+        ev.EventBus([events.append]),
+        settings=settings,
+        modules=modules(module or SetValue()),
+        sleep=slept.append,
+    )
+    return runner.run(), events, slept
+
+
+def _step(name: str, on: str, value: str = "v", extra: str = "") -> str:
+    return f"  - {{name: {name}, on: '{on}', service: {{name: {value}, state: started}}{extra}}}\n"
+
+
+def test_steps_run_in_order_each_finished_on_all_hosts_first(tmp_path: Path) -> None:
+    """Step 2 starts only after step 1 finished on every host."""
+    connector = FakeConnector()
+    _, events, _ = _run(
+        tmp_path, _step("one", "cap_server") + _step("two", "cap_server", "w"), connector
+    )
+    order = [(e.step, e.host) for e in events.of(ev.HostStepFinished)]
+    assert {s for s, _ in order[:3]} == {"one"}
+    assert {s for s, _ in order[3:]} == {"two"}
+    assert events.finished("two") == dict.fromkeys(("s1", "s2", "s3"), Status.CHANGED)
+
+
+def test_a_second_run_changes_nothing(tmp_path: Path) -> None:
+    """Probe then diff: when the value is already set the step is ok and nothing is applied."""
+    connector = FakeConnector({h: Script(state={"value": "v"}) for h in ("s1", "s2", "s3")})
+    _, events, _ = _run(tmp_path, _step("one", "cap_server"), connector)
+    assert set(events.finished("one").values()) == {Status.OK}
+    assert [c for _, c in connector.calls] == ["Get"] * 3
+
+
+def test_parallelism_is_bounded_by_forks(tmp_path: Path) -> None:
+    """With forks=2, never more than two hosts are worked on at once."""
+    connector = FakeConnector({h: Script(delay=0.05) for h in ("s1", "s2", "s3", "w1", "w2")})
+    _run(tmp_path, _step("one", "all"), connector, settings=RunSettings(forks=2))
+    assert connector.peak == 2
+
+
+def test_transient_errors_are_retried_with_backoff(tmp_path: Path) -> None:
+    """ConnectError twice then success: three attempts, with the policy's delays and no real sleep."""
+    connector = FakeConnector(
+        {"s1": Script(errors=[ConnectError("refused"), OperationTimeout("slow")])}
+    )
+    extra = ", retry: {attempts: 3, delay: 2s, backoff: 3, max_delay: 1m}"
+    _, events, slept = _run(tmp_path, _step("one", "s1", extra=extra), connector)
+    assert slept == [2.0, 6.0]
+    assert [e.attempt for e in events.of(ev.Retrying)] == [1, 2]
+    (finished,) = events.of(ev.HostStepFinished)
+    assert (finished.status, finished.attempts) == (Status.CHANGED, 3)
+
+
+def test_authentication_failures_are_never_retried(tmp_path: Path) -> None:
+    """A 401 during a step is one attempt: the breaker trips and the credential's hosts stop."""
+    connector = FakeConnector(
+        {"s1": Script(errors=[AuthError("401")])},
+    )
+    result, events, slept = _run(
+        tmp_path,
+        _step("one", "s1") + _step("two", "cap_server", "w"),
+        connector,
+        settings=RunSettings(forks=1),
+    )
+    assert slept == []
+    assert [c for h, c in connector.calls if h == "s1"] == ["Get"]
+    assert events.finished("two") == {"s2": Status.FAILED, "s3": Status.FAILED}
+    assert [r.host for r in result.rejections] == ["s1"]
+    assert "exactly one attempt was made" in next(
+        e.error for e in events.of(ev.HostStepFinished) if e.host == "s2"
+    )
+
+
+def test_preflight_tries_each_credential_once_and_spares_the_others(tmp_path: Path) -> None:
+    """A rejected credential at preflight: one logon attempt, its hosts untouched, others run."""
+    connector = FakeConnector(bad={"clients"})
+    result, events, _ = _run(tmp_path, _step("one", "all"), connector)
+    assert sorted(connector.logons) == ["s1", "w1"]
+    assert events.finished("one")["w2"] is Status.FAILED
+    assert {h for h, _ in connector.calls} == {"s1", "s2", "s3"}
+    assert [(e.credential, e.host) for e in events.of(ev.CredentialRejected)] == [("clients", "w1")]
+    assert result.failed
+
+
+def test_when_false_skips_and_failed_hosts_leave_the_run(tmp_path: Path) -> None:
+    """`when: false` skips; a host whose step failed is not used by later steps."""
+    error = RemoteError("boom", fq_error_id="Boom,X")
+    connector = FakeConnector({"s2": Script(errors=[error])})
+    steps = _step("one", "cap_server", extra=", when: inventory_hostname != 's3'") + _step(
+        "two", "cap_server", "w"
+    )
+    result, events, _ = _run(tmp_path, steps, connector)
+    assert events.finished("one") == {
+        "s1": Status.CHANGED,
+        "s2": Status.FAILED,
+        "s3": Status.SKIPPED,
+    }
+    assert set(events.finished("two")) == {"s1", "s3"}
+    assert result.failed_hosts == {"s2": "boom"}
+
+
+def test_ignore_errors_keeps_the_host(tmp_path: Path) -> None:
+    """With ignore_errors the failure is reported as ignored and the host goes on."""
+    connector = FakeConnector({"s1": Script(errors=[RemoteError("boom", fq_error_id="Boom,X")])})
+    result, events, _ = _run(
+        tmp_path,
+        _step("one", "s1", extra=", ignore_errors: true") + _step("two", "s1", "w"),
+        connector,
+    )
+    (first,) = [e for e in events.of(ev.HostStepFinished) if e.step == "one"]
+    assert (first.status, first.ignored, first.error_id) == (Status.FAILED, True, "Boom,X")
+    assert events.finished("two") == {"s1": Status.CHANGED}
+    assert not result.failed
+
+
+def test_transient_remote_errors_named_by_the_module_are_retried(tmp_path: Path) -> None:
+    """A RemoteError whose ErrorId the module marks transient is retried; others are not."""
+    connector = FakeConnector({"s1": Script(errors=[RemoteError("busy", fq_error_id="Busy,X")])})
+    _, events, _ = _run(tmp_path, _step("one", "s1"), connector)
+    assert events.finished("one") == {"s1": Status.CHANGED}
+    assert len(events.of(ev.Retrying)) == 1
+
+
+def test_serial_batches_run_the_whole_playbook_per_batch(tmp_path: Path) -> None:
+    """serial: 2 runs both steps on two hosts, then both steps on the rest."""
+    connector = FakeConnector()
+    _, events, _ = _run(
+        tmp_path,
+        _step("one", "cap_server") + _step("two", "cap_server", "w"),
+        connector,
+        header="serial: 2\n",
+    )
+    order = [(e.step, e.host) for e in events.of(ev.HostStepFinished)]
+    assert [s for s, _ in order] == ["one", "one", "two", "two", "one", "two"]
+    assert order[-2:] == [("one", "s3"), ("two", "s3")]
+
+
+def test_max_fail_percentage_stops_the_run(tmp_path: Path) -> None:
+    """When more than the allowed share of a batch fails, no further step runs."""
+    error = RemoteError("boom", fq_error_id="Boom,X")
+    connector = FakeConnector({"s1": Script(errors=[error]), "s2": Script(errors=[error])})
+    result, events, _ = _run(
+        tmp_path,
+        _step("one", "cap_server") + _step("two", "cap_server", "w"),
+        connector,
+        header="max_fail_percentage: 50\n",
+    )
+    assert result.aborted is not None
+    assert events.finished("two") == {}
+    assert len(events.of(ev.RunAborted)) == 1
+
+
+def test_step_timeout_bounds_an_attempt(tmp_path: Path) -> None:
+    """A step whose logic waits past its timeout fails with a timeout, not a hang."""
+    connector = FakeConnector()
+    clock = iter(float(i) for i in range(1000))
+    (tmp_path / "unused").write_text("")
+    extra = ", timeout: 5s, retry: {attempts: 1}"
+    result, events, _ = _run_with_clock(tmp_path, _step("one", "s1", extra=extra), connector, clock)
+    (finished,) = events.of(ev.HostStepFinished)
+    assert finished.status is Status.FAILED
+    assert "step timeout reached" in finished.error
+    assert result.failed
+
+
+def _run_with_clock(
+    tmp_path: Path, steps: str, connector: FakeConnector, clock: Any
+) -> tuple[RunResult, Events, list[float]]:
+    (tmp_path / "inv.yml").write_text(INVENTORY)
+    (tmp_path / "play.yml").write_text("name: T\nsteps:\n" + steps)
+    playbook = load_playbook(tmp_path / "play.yml")
+    binding = Binder(load_inventory(tmp_path / "inv.yml"), {}).bind(
+        playbook, placeholder_secrets(playbook)
+    )
+    events = Events()
+    slept: list[float] = []
+    runner = Runner(
+        playbook,
+        binding,
+        connector,
+        ev.EventBus([events.append]),
+        modules=modules(SetValue(wait=60)),
+        sleep=slept.append,
+        monotonic=lambda: next(clock),
+    )
+    return runner.run(), events, slept
+
+
+@pytest.mark.parametrize("forks", [1, 5])
+def test_every_host_gets_a_result(tmp_path: Path, forks: int) -> None:
+    """Whatever the parallelism, each targeted host gets exactly one result per step."""
+    connector = FakeConnector()
+    _, events, _ = _run(tmp_path, _step("one", "all"), connector, settings=RunSettings(forks=forks))
+    assert sorted(events.finished("one")) == ["s1", "s2", "s3", "w1", "w2"]
