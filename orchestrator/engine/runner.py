@@ -24,6 +24,7 @@ from orchestrator.engine import events as ev
 from orchestrator.engine.breaker import CredentialBreaker, Rejection
 from orchestrator.engine.connect import Connector
 from orchestrator.engine.hoststep import HostStepRunner
+from orchestrator.engine.retry import retrying
 from orchestrator.engine.step import Status, StepOutcome
 from orchestrator.errors import AuthError, ConnectError, OrchestratorError
 from orchestrator.inventory.model import Host
@@ -145,7 +146,7 @@ class Runner:
     def _try_credential(self, hosts: list[Host]) -> None:
         for host in hosts:
             try:
-                self.connector.authenticate(host)
+                retrying(None, (), sleep=self.hosts.sleep)(self.connector.authenticate, host)
             except AuthError:
                 self.hosts.reject(host)
             except ConnectError as exc:

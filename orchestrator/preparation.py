@@ -1,0 +1,127 @@
+"""Everything a run (or a plan) needs before it contacts a host, checked and resolved.
+
+Order matters: load and validate everything, bind every step to its hosts with placeholder
+secrets (so bad input is reported without asking for passwords), then fetch every secret at
+once (in a non-interactive run a missing one is an error here, before any host is
+contacted), then bind again with the real secrets.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from orchestrator.errors import InputError, Location, Problem
+from orchestrator.inventory.loader import load_inventory
+from orchestrator.inventory.model import Host, Inventory
+from orchestrator.inventory.patterns import apply_limit
+from orchestrator.logging import Redactor
+from orchestrator.playbook.binding import Binder, Binding, placeholder_secrets, secret_requests
+from orchestrator.playbook.loader import load_playbook
+from orchestrator.playbook.model import Playbook
+from orchestrator.playbook.variables import parse_extra_vars
+from orchestrator.secrets import Secret, SecretResolver
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the operator asked for on the command line."""
+
+    playbook: Path
+    inventory: Path
+    extra_vars: tuple[str, ...] = ()
+    limit: str | None = None
+
+
+@dataclass
+class Prepared:
+    """A playbook bound to its hosts with real secrets, and the credentials to reach them."""
+
+    playbook: Playbook
+    inventory: Inventory
+    binding: Binding
+    credentials: dict[str, tuple[str, Secret]]
+    redactor: Redactor
+
+    def hosts(self) -> list[Host]:
+        """Every host some step targets, in inventory order, once."""
+        seen: dict[str, Host] = {}
+        for _, targets in self.binding.steps:
+            for host in targets:
+                seen.setdefault(host.name, host)
+        return list(seen.values())
+
+    def usernames(self) -> dict[str, str]:
+        """Credential name -> user name (for messages; never the password)."""
+        return {name: user for name, (user, _) in self.credentials.items()}
+
+
+def load(request: Request) -> tuple[Playbook, Inventory, Binder, Binding]:
+    """Load and bind with placeholder secrets; InputError with every problem found."""
+    problems: list[Problem] = []
+    playbook = _collect(problems, lambda: load_playbook(request.playbook))
+    inventory = _collect(problems, lambda: load_inventory(request.inventory))
+    if inventory is not None and request.limit is not None:
+        inventory = _collect(
+            problems, lambda: apply_limit(inventory, request.limit or "", Path.cwd())
+        )
+    extra = _collect(problems, lambda: parse_extra_vars(list(request.extra_vars), Path.cwd()))
+    if problems or playbook is None or inventory is None or extra is None:
+        raise InputError(problems)
+    binder = Binder(inventory, extra)
+    binding = binder.bind(playbook, placeholder_secrets(playbook))
+    if binding.problems:
+        raise InputError(binding.problems)
+    return playbook, inventory, binder, binding
+
+
+def prepare(request: Request, *, interactive: bool) -> Prepared:
+    """Load, validate, fetch every secret at once, and bind with them."""
+    playbook, inventory, binder, binding = load(request)
+    hosts = _targeted(binding)
+    _require_credentials(hosts, inventory)
+    resolver = SecretResolver(interactive=interactive, prompter=getpass.getpass)
+    secrets = resolver.resolve([*secret_requests(playbook), *inventory.secret_requests(hosts)])
+    redactor = Redactor()
+    redactor.add(*secrets.values())
+    binding = binder.bind(playbook, {name: secrets[name] for name in playbook.secrets})
+    if binding.problems:
+        raise InputError(binding.problems)
+    used = {h.connection.credential for h in hosts}
+    credentials = {
+        name: (cred.username, secrets[cred.secret_name])
+        for name, cred in inventory.credentials.items()
+        if name in used
+    }
+    return Prepared(playbook, inventory, binding, credentials, redactor)
+
+
+def _targeted(binding: Binding) -> list[Host]:
+    seen: dict[str, Host] = {}
+    for _, targets in binding.steps:
+        for host in targets:
+            seen.setdefault(host.name, host)
+    return list(seen.values())
+
+
+def _require_credentials(hosts: list[Host], inventory: Inventory) -> None:
+    missing = [h.name for h in hosts if inventory.credential_for(h) is None]
+    if missing:
+        raise InputError.single(
+            f"no credential for {', '.join(missing)}",
+            location=Location(str(inventory.path)),
+            hint="set 'credential:' on these hosts, their groups or 'all'",
+        )
+
+
+def _collect(problems: list[Problem], load_one: Callable[[], T]) -> T | None:
+    try:
+        return load_one()
+    except InputError as exc:
+        problems.extend(exc.problems)
+        return None
