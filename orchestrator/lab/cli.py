@@ -49,6 +49,7 @@ def serve(  # noqa: PLR0917 -- typer maps each option to a parameter
         port_per_host=port_per_host,
         auth=auth,
         state_dir=inventory_out.parent / "lab-state",
+        start_now=True,  # clients and tools compare dates with this machine's clock
     )
     stop = threading.Event()
     _on_signals(stop)

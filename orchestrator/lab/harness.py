@@ -43,6 +43,7 @@ class LabOptions:
     manual_clock: bool = False
     auth: str = "ntlm"
     state_dir: Path | None = None
+    start_now: bool = False  # the lab clock starts at the real time, not the scenario's date
 
 
 class RunningLab:

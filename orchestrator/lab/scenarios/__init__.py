@@ -8,7 +8,7 @@ SMSClient_TB1's password changed with no second account). Sized at load time (cl
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ class Overrides:
     era: str | None = None
     retry_interval: timedelta | None = None
     success_interval: timedelta | None = None
+    start: datetime | None = None  # the lab clock's start (default: the scenario's)
 
 
 def available() -> list[str]:
@@ -61,6 +62,8 @@ def _apply(data: dict[str, Any], overrides: Overrides) -> dict[str, Any]:
         data.setdefault("clients", {})["count"] = overrides.clients
     if overrides.era is not None:
         data["era"] = overrides.era
+    if overrides.start is not None:
+        data["start"] = overrides.start
     ccim = data.setdefault("site", {}).setdefault("ccim", {}) if data.get("site") else {}
     if overrides.retry_interval is not None:
         ccim["retry_interval"] = overrides.retry_interval
