@@ -1,0 +1,118 @@
+"""pypsrp and requests exceptions, translated into ours at the boundary (notes §4.3).
+
+    pypsrp / requests                          ours
+    AuthenticationError, HTTP 401              AuthError          never retried
+    WSManFault 5 (access denied)               AuthError          the account may not use WinRM
+    requests ConnectionError: refused, reset,  ConnectError       transient
+      DNS, dropped, SSLError, ConnectTimeout
+    HTTP 503                                   ConnectError       transient (service busy)
+    requests ReadTimeout                       OperationTimeout   transient
+    WSManFault 2150858793 (w:TimedOut)         OperationTimeout   open() does not swallow it
+    WSManFault 2150858843 (shell not found)    ConnectError       the pool is gone: reopened
+    other HTTP codes (400, 500 ...)            TransportError
+    other WSManFaults, PSRP state errors       TransportError
+    SpnegoError (sealing), OSError             TransportError
+
+AuthenticationError subclasses WinRMError, so it is matched first. Messages name the host, the
+class and the code, never a parameter value (which may be a secret); the original exception is
+kept as __cause__.
+"""
+
+from __future__ import annotations
+
+import requests
+from pypsrp.exceptions import (
+    AuthenticationError,
+    WinRMError,
+    WinRMTransportError,
+    WSManFaultError,
+)
+from spnego.exceptions import SpnegoError
+
+from orchestrator.errors import (
+    AuthError,
+    ConnectError,
+    OperationTimeout,
+    TransportError,
+    Where,
+)
+
+TIMED_OUT = 2150858793  # w:TimedOut: no output within OperationTimeout
+SHELL_NOT_FOUND = 2150858843  # the shell (pool) is gone on the server (pypsrp #22)
+ACCESS_DENIED = 5
+BAD_REQUEST = 400  # a body sealed with a dead connection's keys (pypsrp #21)
+
+BOUNDARY: tuple[type[BaseException], ...] = (
+    WinRMError,
+    requests.exceptions.RequestException,
+    SpnegoError,
+    OSError,
+)
+"""What pypsrp and the libraries under it raise while talking to a host."""
+
+
+def certainly_not_run(exc: BaseException) -> bool:
+    """True when the host answered that it did not process the request at all.
+
+    400: the host could not unseal the body (an idle-closed NTLM connection, pypsrp #21).
+    2150858843: the shell it names does not exist. Both come from the host itself, so a
+    request that got either one had no effect, and resending it on a new pool is safe.
+    """
+    if isinstance(exc, WinRMTransportError):
+        return bool(exc.code == BAD_REQUEST)
+    return isinstance(exc, WSManFaultError) and exc.code == SHELL_NOT_FOUND
+
+
+def translate(exc: BaseException, host: str) -> TransportError:
+    """Our error for a pypsrp/requests/setup exception raised while talking to `host`."""
+    where = Where(host=host)
+    if isinstance(exc, AuthenticationError):
+        return AuthError(f"{host}: the credential was rejected (HTTP 401)", where=where)
+    if isinstance(exc, WinRMTransportError):
+        return _http_status(exc, host, where)
+    if isinstance(exc, WSManFaultError):
+        return _fault(exc, host, where)
+    if isinstance(exc, requests.exceptions.RequestException):
+        return _requests(exc, host, where)
+    if isinstance(exc, WinRMError):
+        return TransportError(f"{host}: PSRP error ({type(exc).__name__})", where=where)
+    return TransportError(f"{host}: {type(exc).__name__} while talking to the host", where=where)
+
+
+def _http_status(exc: WinRMTransportError, host: str, where: Where) -> TransportError:
+    code = int(exc.code)
+    if code == 401:
+        return AuthError(f"{host}: the credential was rejected (HTTP 401)", where=where)
+    if code == 503:
+        return ConnectError(f"{host}: WinRM is unavailable (HTTP 503)", where=where)
+    return TransportError(f"{host}: HTTP {code} from the WinRM endpoint", where=where)
+
+
+def _fault(exc: WSManFaultError, host: str, where: Where) -> TransportError:
+    code = exc.code
+    if code == ACCESS_DENIED:
+        return AuthError(f"{host}: access denied to WinRM (WSManFault 5)", where=where)
+    if code == TIMED_OUT:
+        return OperationTimeout(f"{host}: the operation timed out (WSManFault)", where=where)
+    if code == SHELL_NOT_FOUND:
+        return ConnectError(f"{host}: the PowerShell pool is gone on the host", where=where)
+    return TransportError(f"{host}: WSManFault {code}: {exc.reason}", where=where)
+
+
+def _requests(exc: requests.exceptions.RequestException, host: str, where: Where) -> TransportError:
+    # order matters: SSLError and ConnectTimeout are ConnectionErrors, ConnectTimeout a Timeout
+    if isinstance(exc, requests.exceptions.SSLError):
+        return ConnectError(f"{host}: TLS failed (certificate or handshake)", where=where)
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return ConnectError(f"{host}: connection timed out", where=where)
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return OperationTimeout(f"{host}: no answer within the read timeout", where=where)
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return ConnectError(f"{host}: cannot reach the host ({_reason(exc)})", where=where)
+    return TransportError(f"{host}: HTTP client error ({type(exc).__name__})", where=where)
+
+
+def _reason(exc: requests.exceptions.ConnectionError) -> str:
+    """urllib3's reason: NewConnectionError (refused, DNS), ProtocolError (reset, dropped) ..."""
+    inner = exc.args[0] if exc.args else exc
+    return type(getattr(inner, "reason", inner)).__name__

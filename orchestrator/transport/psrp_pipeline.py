@@ -1,0 +1,156 @@
+"""One Command as one pypsrp PowerShell: built structurally, driven to its end or its deadline.
+
+A new PowerShell per command: `add_cmdlet` appends to an old one's commands (pypsrp #196).
+Values are bound as parameters, never pasted into text; a script (`is_script`) is sent with
+add_script and its parameters bound by name too. pypsrp has no per-pipeline deadline
+(pypsrp #145, notes §4.2), so `drive` polls with `poll_invoke(timeout)` and stops the
+pipeline (ctrl_c) once the deadline passes.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import UnionType
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from pypsrp.complex_objects import ObjectMeta, PSInvocationState
+from pypsrp.powershell import PowerShell, RunspacePool
+
+from orchestrator.secrets import Secret
+from orchestrator.transport.command import SWITCH, Command
+
+_I32 = range(-(2**31), 2**31)
+_I64 = range(-(2**63), 2**63)
+_FINISHED = (PSInvocationState.COMPLETED, PSInvocationState.FAILED, PSInvocationState.STOPPED)
+
+
+class DeadlineReachedError(Exception):
+    """The command's deadline passed while it was running; it has been stopped (or tried)."""
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """When a command must be over, on the monotonic clock; `at=None` means never."""
+
+    at: float | None
+
+    @classmethod
+    def after(cls, seconds: float | None) -> Deadline:
+        """A deadline `seconds` from now, or none."""
+        return cls(None if seconds is None else time.monotonic() + seconds)
+
+    def remaining(self) -> float | None:
+        """Seconds left (<= 0 when passed), or None without a deadline."""
+        return None if self.at is None else self.at - time.monotonic()
+
+
+def name_of(command: Command) -> str:
+    """The command as messages and logs may name it: a script's text never appears."""
+    return "<script>" if command.is_script else command.cmdlet
+
+
+def has_secret(command: Command) -> bool:
+    """Whether a parameter value holds a Secret (then the pool needs exchange_keys)."""
+    return any(_holds_secret(value) for _, value in command.parameters)
+
+
+def _holds_secret(value: Any) -> bool:
+    if isinstance(value, Secret):
+        return True
+    if isinstance(value, list | tuple):
+        return any(_holds_secret(v) for v in value)
+    if isinstance(value, Mapping):
+        return any(_holds_secret(v) for v in value.values())
+    return False
+
+
+def build(pool: RunspacePool, command: Command) -> PowerShell:
+    """A new PowerShell holding the command and its parameters."""
+    ps = PowerShell(pool)
+    if command.is_script:
+        ps.add_script(command.cmdlet)
+    else:
+        ps.add_cmdlet(command.cmdlet)
+    for name, value in command.parameters:
+        if value is SWITCH:
+            ps.add_parameter(name)  # no value: a switch (-Force)
+        else:
+            ps.add_parameter(name, wire_value(pool, value))
+    return ps
+
+
+def wire_value(pool: RunspacePool, value: Any) -> Any:
+    """A parameter value as pypsrp should serialize it.
+
+    Secrets become SecureStrings (the pool's session key must be exchanged first); None is
+    an explicit $null (pypsrp would send a bare switch); ints outside Int32 are Int64 and
+    floats are Double (pypsrp picks I32 and Single); unknown types are refused rather than
+    sent as their str().
+    """
+    if value is None:
+        return ET.Element("Nil")
+    for kind, convert in _WIRE:
+        if isinstance(value, kind):
+            return convert(pool, value)
+    raise TypeError(f"cannot send a {type(value).__name__} as a parameter value")
+
+
+def _secure(pool: RunspacePool, value: Secret) -> Any:
+    return pool.serialize(value.reveal(), ObjectMeta("SS"))
+
+
+def _integer(pool: RunspacePool, value: int) -> Any:
+    if value in _I32:
+        return value
+    if value in _I64:
+        return pool.serialize(value, ObjectMeta("I64"))
+    raise TypeError("an integer parameter value does not fit in Int64")
+
+
+def _sequence(pool: RunspacePool, value: list[Any] | tuple[Any, ...]) -> list[Any]:
+    return [wire_value(pool, v) for v in value]
+
+
+def _mapping(pool: RunspacePool, value: Mapping[Any, Any]) -> dict[str, Any]:
+    return {str(k): wire_value(pool, v) for k, v in value.items()}
+
+
+# order matters: bool before int (a bool is an int), a StrEnum is sent as its plain text
+_WIRE: tuple[tuple[type | UnionType, Callable[[RunspacePool, Any], Any]], ...] = (
+    (Secret, _secure),
+    (bool | bytes, lambda _pool, v: v),
+    (str, lambda _pool, v: str(v)),
+    (int, _integer),
+    (float, lambda pool, v: pool.serialize(v, ObjectMeta("Db"))),
+    (list | tuple, _sequence),
+    (Mapping, _mapping),
+)
+
+
+def drive(ps: PowerShell, deadline: Deadline, operation_timeout: float) -> None:
+    """Poll the started pipeline until it finishes; DeadlineReachedError once it is stopped."""
+    while ps.state == PSInvocationState.RUNNING:
+        left = deadline.remaining()
+        if left is None or left >= operation_timeout:
+            ps.poll_invoke()  # the host long-polls operation_timeout; read_timeout covers it
+        elif left > 0:
+            # a shorter long-poll: pypsrp sends PT<n>S and waits n + 2 s at most
+            ps.poll_invoke(timeout=max(1, math.ceil(left)))
+        else:
+            stop(ps)
+            raise DeadlineReachedError
+
+
+def stop(ps: PowerShell) -> None:
+    """Send ctrl_c to a running pipeline ([MS-PSRP] 3.1.5.4: Signal powershell/signal/crtl_c)."""
+    if ps.state == PSInvocationState.RUNNING:
+        ps.stop()
+
+
+def finished(ps: PowerShell) -> bool:
+    """Whether the pipeline reached a final state (it can then be closed)."""
+    return ps.state in _FINISHED
