@@ -25,7 +25,8 @@ deleted through the next session (Windows allows ~25 shells per user).
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -37,7 +38,13 @@ from pypsrp.exceptions import WSManFaultError
 from pypsrp.powershell import PowerShell, RunspacePool
 from pypsrp.wsman import SelectorSet, WSMan
 
-from orchestrator.errors import AuthError, OperationTimeout, TransportError, Where
+from orchestrator.errors import (
+    AuthError,
+    OperationTimeout,
+    OrchestratorError,
+    TransportError,
+    Where,
+)
 from orchestrator.inventory.model import Host, Inventory
 from orchestrator.transport.command import Command, CommandResult
 from orchestrator.transport.psrp_errors import BOUNDARY, certainly_not_run, translate
@@ -45,6 +52,7 @@ from orchestrator.transport.psrp_pipeline import (
     Deadline,
     DeadlineReachedError,
     build,
+    check_parameters,
     drive,
     finished,
     has_secret,
@@ -56,6 +64,7 @@ from orchestrator.transport.psrp_settings import Login, build_wsman, settings_fo
 
 __all__ = ["Login", "PsrpConnector", "PsrpTransport"]
 
+_log = structlog.get_logger(__name__)
 _MAX_ORPHANS = 25  # the PowerShell endpoint's MaxShellsPerUser: more could never be open
 
 
@@ -91,7 +100,6 @@ class PsrpTransport:
         self._session: _Session | None = None
         self._orphans: list[_ShellRef] = []
         self._rejected: AuthError | None = None
-        self._log = structlog.get_logger(__name__).bind(host=host.name)
 
     def __repr__(self) -> str:
         conn = self.host.connection
@@ -109,22 +117,23 @@ class PsrpTransport:
 
     def open(self) -> None:
         """Authenticate and open the pool now, if not open yet (the runner's preflight)."""
-        with self._lock:
+        with self._lock, self._dropped_on_surprise():
             self._ensure_session()
 
     def run(self, command: Command, *, timeout: timedelta | None = None) -> CommandResult:
         """Run one command; its cmdlet errors are in the result, transport failures raised."""
-        with self._lock:
-            seconds = None if timeout is None else timeout.total_seconds()
-            if seconds is not None and seconds <= 0:
-                raise OperationTimeout(
-                    f"{self.host.name}: no time left to run {name_of(command)}", where=self._where
-                )
-            deadline = Deadline.after(seconds)
+        seconds = None if timeout is None else timeout.total_seconds()
+        if seconds is not None and seconds <= 0:
+            raise OperationTimeout(
+                f"{self.host.name}: no time left to run {name_of(command)}", where=self._where
+            )
+        check_parameters(command)  # a value we cannot send is our bug, not the host's
+        deadline = Deadline.after(seconds)
+        with self._lock, self._dropped_on_surprise():
             try:
                 return self._attempt(command, deadline, resendable=True)
             except _StaleSessionError as stale:
-                self._log.info("transport.reopen", reason=str(stale))
+                _log.info("transport.reopen", host=self.host.name, reason=str(stale))
                 return self._attempt(command, deadline, resendable=False)
 
     def close(self) -> None:
@@ -147,6 +156,17 @@ class PsrpTransport:
     @property
     def _where(self) -> Where:
         return Where(host=self.host.name)
+
+    @contextmanager
+    def _dropped_on_surprise(self) -> Iterator[None]:
+        """After an unexpected exception or an interrupt mid-exchange, start afresh next time."""
+        try:
+            yield
+        except OrchestratorError:
+            raise  # ours: the session was dropped already where that was needed
+        except BaseException:
+            self._drop_session()
+            raise
 
     def _attempt(self, command: Command, deadline: Deadline, *, resendable: bool) -> CommandResult:
         reused = self._session is not None
@@ -185,11 +205,11 @@ class PsrpTransport:
             raise self._failure(exc) from exc
 
     def _stop(self, ps: PowerShell, command: Command) -> None:
-        self._log.info("transport.deadline", command=name_of(command))
+        _log.info("transport.deadline", host=self.host.name, command=name_of(command))
         try:
             stop(ps)
         except BOUNDARY as exc:
-            self._log.info("transport.stop_failed", error=type(exc).__name__)
+            _log.info("transport.stop_failed", host=self.host.name, error=type(exc).__name__)
             self._drop_session()
             return
         self._close_pipeline(ps)
@@ -202,7 +222,7 @@ class PsrpTransport:
             ps.close()
         except BOUNDARY as exc:
             # the result is already complete; the session is suspect, so start afresh next time
-            self._log.debug("transport.pipeline_close_failed", error=type(exc).__name__)
+            _log.debug("transport.close_failed", host=self.host.name, error=type(exc).__name__)
             self._drop_session()
 
     def _failure(self, exc: BaseException) -> TransportError:
@@ -241,7 +261,9 @@ class PsrpTransport:
         except BOUNDARY as exc:
             self._forget(_Session(wsman, pool))
             raise self._failure(exc) from exc
-        self._log.debug("transport.open", auth=settings.auth.value, ssl=settings.ssl)
+        _log.debug(
+            "transport.open", host=self.host.name, auth=settings.auth.value, ssl=settings.ssl
+        )
         return _Session(wsman, pool)
 
     def _drop_session(self) -> None:
@@ -268,13 +290,13 @@ class PsrpTransport:
             except BOUNDARY as exc:
                 self._orphans.append(ref)
                 raise self._failure(exc) from exc
-            self._log.debug("transport.orphan_deleted")
+            _log.debug("transport.orphan_deleted", host=self.host.name)
 
     def _close_session(self, session: _Session) -> None:
         try:
             session.pool.close()
         except BOUNDARY as exc:
-            self._log.debug("transport.close_failed", error=type(exc).__name__)
+            _log.debug("transport.close_failed", host=self.host.name, error=type(exc).__name__)
             self._forget(session)
             if certainly_not_run(exc):  # the host is up but the connection is stale (#21)
                 self._sweep_orphans()
@@ -290,7 +312,7 @@ class PsrpTransport:
         try:
             self._delete_orphans(wsman)
         except TransportError as exc:
-            self._log.debug("transport.sweep_failed", error=type(exc).__name__)
+            _log.debug("transport.sweep_failed", host=self.host.name, error=type(exc).__name__)
         finally:
             wsman.close()
 

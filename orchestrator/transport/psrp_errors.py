@@ -11,7 +11,8 @@
     WSManFault 2150858843 (shell not found)    ConnectError       the pool is gone: reopened
     other HTTP codes (400, 500 ...)            TransportError
     other WSManFaults, PSRP state errors       TransportError
-    SpnegoError (sealing), OSError             TransportError
+    anything else pypsrp raises (SpnegoError,  TransportError     e.g. not a WinRM endpoint
+      KeyError, ParseError ...)
 
 AuthenticationError subclasses WinRMError, so it is matched first. Messages name the host, the
 class and the code, never a parameter value (which may be a secret); the original exception is
@@ -27,7 +28,6 @@ from pypsrp.exceptions import (
     WinRMTransportError,
     WSManFaultError,
 )
-from spnego.exceptions import SpnegoError
 
 from orchestrator.errors import (
     AuthError,
@@ -42,13 +42,11 @@ SHELL_NOT_FOUND = 2150858843  # the shell (pool) is gone on the server (pypsrp #
 ACCESS_DENIED = 5
 BAD_REQUEST = 400  # a body sealed with a dead connection's keys (pypsrp #21)
 
-BOUNDARY: tuple[type[BaseException], ...] = (
-    WinRMError,
-    requests.exceptions.RequestException,
-    SpnegoError,
-    OSError,
-)
-"""What pypsrp and the libraries under it raise while talking to a host."""
+BOUNDARY: tuple[type[Exception], ...] = (Exception,)
+"""Everything a pypsrp call may raise: its WinRMErrors, requests' and pyspnego's errors, and
+what its parsers raise on an answer that is not WS-Management (pypsrp 0.9.1 raises KeyError
+when a plain web server answers NTLM's priming POST with 200). Only pypsrp calls sit inside
+`except BOUNDARY`; our own values are checked before (psrp_pipeline.check_parameters)."""
 
 
 def certainly_not_run(exc: BaseException) -> bool:
@@ -76,7 +74,10 @@ def translate(exc: BaseException, host: str) -> TransportError:
         return _requests(exc, host, where)
     if isinstance(exc, WinRMError):
         return TransportError(f"{host}: PSRP error ({type(exc).__name__})", where=where)
-    return TransportError(f"{host}: {type(exc).__name__} while talking to the host", where=where)
+    return TransportError(
+        f"{host}: unexpected {type(exc).__name__} from pypsrp (is this a WinRM endpoint?)",
+        where=where,
+    )
 
 
 def _http_status(exc: WinRMTransportError, host: str, where: Where) -> TransportError:

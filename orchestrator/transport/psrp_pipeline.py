@@ -83,6 +83,26 @@ def build(pool: RunspacePool, command: Command) -> PowerShell:
     return ps
 
 
+def check_parameters(command: Command) -> None:
+    """TypeError for a parameter value that cannot be sent, before anything is sent."""
+    for _, value in command.parameters:
+        _check(value)
+
+
+def _check(value: Any) -> None:
+    if value is None or value is SWITCH:
+        return
+    if not any(isinstance(value, kind) for kind, _ in _WIRE):
+        raise TypeError(f"cannot send a {type(value).__name__} as a parameter value")
+    if isinstance(value, int) and not isinstance(value, bool) and value not in _I64:
+        raise TypeError("an integer parameter value does not fit in Int64")
+    if isinstance(value, Mapping):
+        value = list(value.values())
+    if isinstance(value, list | tuple):
+        for item in value:
+            _check(item)
+
+
 def wire_value(pool: RunspacePool, value: Any) -> Any:
     """A parameter value as pypsrp should serialize it.
 

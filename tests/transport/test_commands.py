@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from orchestrator.secrets import Secret
@@ -87,6 +89,20 @@ def test_secret_parameter_is_sent_as_a_securestring(lab_client: ClientFactory) -
         (user,) = as_new_user.run(Command.of("Get-ADUser", Identity="svcnew")).outputs
     assert user["Enabled"] is True
     assert client.counters().auth_failures == {}
+
+
+def test_unsendable_value_is_refused_before_sending(lab_client: ClientFactory) -> None:
+    """A parameter value of a type we cannot serialize is a TypeError; nothing reaches the host."""
+    client = lab_client()
+    assert client.run("DC1", "Get-ADDomain").ok
+    before = client.counters().http_requests
+    with pytest.raises(TypeError, match="datetime"):
+        client.run(
+            "DC1", "Set-ADUser", Identity="labadmin", AccountExpirationDate=datetime.now(UTC)
+        )
+    assert client.counters().http_requests == before
+    assert client.run("DC1", "Get-ADDomain").ok
+    assert client.counters().soap_requests("Create", "DC1") == 1
 
 
 def test_one_pool_serves_every_command(lab_client: ClientFactory) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import http.server
 import socket
+import threading
 import time
 from dataclasses import replace
 
@@ -151,3 +153,37 @@ def test_refused_connection_is_connect_error(lab_client: ClientFactory) -> None:
     host = replace(host, connection=replace(host.connection, port=port))
     with pytest.raises(ConnectError, match="cannot reach"):
         PsrpTransport(host, client.login).open()
+
+
+class _NotWinRM(http.server.BaseHTTPRequestHandler):
+    """A web server on the WinRM port: every POST gets 200 and HTML."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        body = b"<html><body>It works!</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+
+def test_endpoint_that_is_not_winrm_is_transport_error(lab_client: ClientFactory) -> None:
+    """Whatever pypsrp raises at a web server (KeyError for NTLM) comes out as TransportError."""
+    client = lab_client(connection=FAST)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotWinRM)
+    thread = threading.Thread(target=server.serve_forever)
+    thread.start()
+    try:
+        host = client.host("DC1")
+        host = replace(host, connection=replace(host.connection, port=server.server_address[1]))
+        with pytest.raises(TransportError, match="is this a WinRM endpoint") as failure:
+            PsrpTransport(host, client.login).run(Command.of("Get-ADDomain"))
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    assert not isinstance(failure.value, TransientError)
+    assert failure.value.__cause__ is not None
