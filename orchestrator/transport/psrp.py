@@ -47,7 +47,12 @@ from orchestrator.errors import (
 )
 from orchestrator.inventory.model import Host, Inventory
 from orchestrator.transport.command import Command, CommandResult
-from orchestrator.transport.psrp_errors import BOUNDARY, certainly_not_run, translate
+from orchestrator.transport.psrp_errors import (
+    BOUNDARY,
+    certainly_not_run,
+    stale_connection,
+    translate,
+)
 from orchestrator.transport.psrp_pipeline import (
     Deadline,
     DeadlineReachedError,
@@ -298,7 +303,7 @@ class PsrpTransport:
         except BOUNDARY as exc:
             _log.debug("transport.close_failed", host=self.host.name, error=type(exc).__name__)
             self._forget(session)
-            if certainly_not_run(exc):  # the host is up but the connection is stale (#21)
+            if stale_connection(exc):  # the host is up, only this connection is dead (#21)
                 self._sweep_orphans()
             return
         session.wsman.close()

@@ -49,6 +49,11 @@ when a plain web server answers NTLM's priming POST with 200). Only pypsrp calls
 `except BOUNDARY`; our own values are checked before (psrp_pipeline.check_parameters)."""
 
 
+def stale_connection(exc: BaseException) -> bool:
+    """HTTP 400: the host could not unseal a body sealed for a connection it closed (#21)."""
+    return isinstance(exc, WinRMTransportError) and exc.code == BAD_REQUEST
+
+
 def certainly_not_run(exc: BaseException) -> bool:
     """True when the host answered that it did not process the request at all.
 
@@ -56,8 +61,8 @@ def certainly_not_run(exc: BaseException) -> bool:
     2150858843: the shell it names does not exist. Both come from the host itself, so a
     request that got either one had no effect, and resending it on a new pool is safe.
     """
-    if isinstance(exc, WinRMTransportError):
-        return bool(exc.code == BAD_REQUEST)
+    if stale_connection(exc):
+        return True
     return isinstance(exc, WSManFaultError) and exc.code == SHELL_NOT_FOUND
 
 

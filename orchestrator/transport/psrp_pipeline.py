@@ -29,7 +29,7 @@ _FINISHED = (PSInvocationState.COMPLETED, PSInvocationState.FAILED, PSInvocation
 
 
 class DeadlineReachedError(Exception):
-    """The command's deadline passed while it was running; it has been stopped (or tried)."""
+    """The command's deadline passed while it was still running."""
 
 
 @dataclass(frozen=True)
@@ -152,7 +152,8 @@ _WIRE: tuple[tuple[type | UnionType, Callable[[RunspacePool, Any], Any]], ...] =
 
 
 def drive(ps: PowerShell, deadline: Deadline, operation_timeout: float) -> None:
-    """Poll the started pipeline until it finishes; DeadlineReachedError once it is stopped."""
+    """Poll the started pipeline until it finishes; DeadlineReachedError when time is up (the
+    pipeline is still running then: the caller stops it)."""
     while ps.state == PSInvocationState.RUNNING:
         left = deadline.remaining()
         if left is None or left >= operation_timeout:
@@ -161,12 +162,11 @@ def drive(ps: PowerShell, deadline: Deadline, operation_timeout: float) -> None:
             # a shorter long-poll: pypsrp sends PT<n>S and waits n + 2 s at most
             ps.poll_invoke(timeout=max(1, math.ceil(left)))
         else:
-            stop(ps)
             raise DeadlineReachedError
 
 
 def stop(ps: PowerShell) -> None:
-    """Send ctrl_c to a running pipeline ([MS-PSRP] 3.1.5.4: Signal powershell/signal/crtl_c)."""
+    """Send ctrl_c to a running pipeline (a WS-Man Signal powershell/signal/ctrl_c)."""
     if ps.state == PSInvocationState.RUNNING:
         ps.stop()
 
