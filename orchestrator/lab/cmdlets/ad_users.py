@@ -1,4 +1,4 @@
-"""ActiveDirectory users and accounts (§1.2): Get/New/Remove-ADUser, Set-ADAccountPassword,
+"""ActiveDirectory users and accounts (§1.2): Get/New/Set/Remove-ADUser, Set-ADAccountPassword,
 Enable/Disable/Unlock-ADAccount.
 
 New-ADUser creates the account even when the password is rejected, then fails (S9: "The
@@ -142,6 +142,21 @@ def remove_ad_user(inv: Invocation) -> None:
         ad.store.remove_user(user)
 
 
+def set_ad_user(inv: Invocation) -> None:
+    """Set-ADUser -Identity [-Description] [-PasswordNeverExpires <bool>]: no output without
+    -PassThru; identity not found is terminating."""
+    ad = inv.state.ad
+    user = lookup_user(inv, inv.args.get("Identity"))
+    if not inv.should_process(ad.dn_of(user), "Set"):
+        return
+    if inv.args.has("Description"):
+        user.description = inv.args.text("Description")
+    if inv.args.has("PasswordNeverExpires"):
+        user.password_never_expires = bool(inv.args.get("PasswordNeverExpires"))
+    if inv.args.flag("PassThru"):
+        inv.write(user_object(inv, user))
+
+
 def set_ad_account_password(inv: Invocation) -> None:
     """Set-ADAccountPassword -Reset -NewPassword | -OldPassword -NewPassword."""
     ad = inv.state.ad
@@ -258,6 +273,20 @@ SPECS = (
         remove_ad_user,
         (_IDENTITY, *_SERVER),
         impact=Impact.HIGH,
+        module=_AD,
+    ),
+    CmdletSpec(
+        "Set-ADUser",
+        cls("SetADUser"),
+        set_ad_user,
+        (
+            _IDENTITY,
+            Param("Description"),
+            Param("PasswordNeverExpires", Kind.BOOL),
+            _PASSTHRU,
+            *_SERVER,
+        ),
+        impact=Impact.MEDIUM,
         module=_AD,
     ),
     CmdletSpec(

@@ -2,8 +2,9 @@
 
 Errors are non-terminating. Set-ItemProperty keeps an existing value's type and converts the
 new value to it (RegistryProvider.SetRegistryValue); New-ItemProperty refuses an existing
-value unless -Force. Test-Path tests keys (not values) on the registry, files on disk, and a
-UNC path from a remote session is $false because of the double hop (§0.12).
+value unless -Force; Remove-ItemProperty reports a missing value as Get-ItemProperty does. Test-Path
+tests keys (not values) on the registry, files on disk, and a UNC path from a remote session is
+$false because of the double hop (§0.12).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from orchestrator.lab.cmdlets.errors import ErrorKind
-from orchestrator.lab.cmdlets.objects import ps
+from orchestrator.lab.cmdlets.objects import has_wildcard, like, ps
 from orchestrator.lab.cmdlets.params import Kind, Param
 from orchestrator.lab.cmdlets.runtime import CmdletSpec, Impact, Invocation
 from orchestrator.lab.contract import PSObject
@@ -87,6 +88,22 @@ def item_object(host: Host, key: RegKey, names: list[str]) -> PSObject:
     return ps(("System.Management.Automation.PSCustomObject", "System.Object"), props)
 
 
+def _no_property(inv: Invocation, key: RegKey, name: str) -> None:
+    # the message names the native hive (HKEY_LOCAL_MACHINE), not the drive (S28)
+    inv.write_error(
+        inv.record(
+            f"Property {name} does not exist at path {key.path}.",
+            ErrorKind(
+                "System.Management.Automation.PSArgumentException",
+                "InvalidArgument",
+                "System.Management.Automation.PSArgumentException",
+            ),
+            name,
+            "String",
+        )
+    )
+
+
 def get_item_property(inv: Invocation) -> None:
     """Get-ItemProperty -Path [-Name]: PathNotFound / PSArgumentException, non-terminating."""
     for path in inv.args.texts("Path"):
@@ -97,18 +114,7 @@ def get_item_property(inv: Invocation) -> None:
         present = []
         for name in names:
             if key.get(name) is None:
-                inv.write_error(
-                    inv.record(
-                        f"Property {name} does not exist at path {key.path}.",
-                        ErrorKind(
-                            "System.Management.Automation.PSArgumentException",
-                            "InvalidArgument",
-                            "System.Management.Automation.PSArgumentException",
-                        ),
-                        name,
-                        "String",
-                    )
-                )
+                _no_property(inv, key, name)
             else:
                 present.append(name)
         if present:
@@ -221,6 +227,30 @@ def new_item_property(inv: Invocation) -> None:
             inv.write(item_object(inv.host, key, [name]))
 
 
+def _matching(inv: Invocation, key: RegKey, name: str) -> list[str]:
+    """Stored names matching `name` (wildcards allowed); an exact missing name is an error."""
+    if has_wildcard(name):
+        return [stored for stored, _ in key.values.values() if like(name, stored)]
+    found = key.get(name)
+    if found is None:
+        _no_property(inv, key, name)
+        return []
+    return [found[0]]
+
+
+def remove_item_property(inv: Invocation) -> None:
+    """Remove-ItemProperty -Path -Name <string[]> (wildcards): missing value or key is a
+    non-terminating error, like Get-ItemProperty's (the provider's RemoveProperty)."""
+    for path in inv.args.texts("Path"):
+        key = _key(inv, path)
+        if key is None:
+            continue
+        for name in inv.args.texts("Name"):
+            for stored in _matching(inv, key, name):
+                if inv.should_process(_target(key, stored), "Remove Property"):
+                    key.delete(stored)
+
+
 def _empty(kind: RegistryValueKind) -> Any:
     if kind in (RegistryValueKind.DWord, RegistryValueKind.QWord):
         return 0
@@ -292,6 +322,17 @@ SPECS = (
             Param("Name", mandatory=True, position=1),
             Param("Value", Kind.OBJECT),
             Param("PropertyType", Kind.ENUM, aliases=("Type",), choices=KINDS, enum_type=_TYPE),
+            Param("Force", Kind.SWITCH),
+        ),
+        impact=Impact.MEDIUM,
+    ),
+    CmdletSpec(
+        "Remove-ItemProperty",
+        NS + "RemoveItemPropertyCommand",
+        remove_item_property,
+        (
+            _PATH,
+            Param("Name", Kind.STRINGS, mandatory=True, position=1),
             Param("Force", Kind.SWITCH),
         ),
         impact=Impact.MEDIUM,

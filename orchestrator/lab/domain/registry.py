@@ -51,6 +51,10 @@ class RegKey:
         existing = self.values.get(name.lower())
         self.values[name.lower()] = (existing[0] if existing else name, value)
 
+    def delete(self, name: str) -> bool:
+        """Remove a value; False if it did not exist."""
+        return self.values.pop(name.lower(), None) is not None
+
 
 def native_path(path: str) -> str | None:
     """'HKLM:\\Software\\X' (or Registry::...) as 'HKEY_LOCAL_MACHINE\\Software\\X'; None if
