@@ -142,7 +142,8 @@ class PsrpTransport:
                 return self._attempt(command, deadline, resendable=False)
 
     def close(self) -> None:
-        """Close the pool (Delete) and the connection; errors are ignored, nothing is raised."""
+        """Close the pool (Delete) and the connection; never raises. Waits for a command that
+        another thread is running; a later run() opens a new pool."""
         with self._lock:
             session, self._session = self._session, None
             if session is not None:
