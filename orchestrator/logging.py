@@ -91,6 +91,9 @@ def configure(
         redaction_processor(redactor),
         _renderer(log_format, output),
     ]
+    # pypsrp logs every SOAP body (script text included, base64) at DEBUG: never let it through
+    for noisy in ("pypsrp", "spnego", "requests_ntlm", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     structlog.configure(
         processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(_LEVELS[max(-1, min(1, verbosity))]),
