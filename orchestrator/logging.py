@@ -112,7 +112,15 @@ def _renderer(log_format: LogFormat, output: TextIO) -> structlog.types.Processo
 
 
 def _dumps(value: Any, **kwargs: Any) -> str:
-    return json.dumps(value, default=redact_json_default, **kwargs)
+    kwargs.pop("default", None)  # structlog's fallback would repr() a Secret: ours redacts
+    return json.dumps(value, default=_json_default, **kwargs)
+
+
+def _json_default(value: Any) -> Any:
+    try:
+        return redact_json_default(value)
+    except TypeError:
+        return str(value)
 
 
 def secrets_in(values: Iterable[Any]) -> list[Secret]:
