@@ -7,6 +7,8 @@
         ConnectError        refused, DNS, TLS: retried
         OperationTimeout    no answer in time: retried
       RemoteError         a cmdlet's error record; retried only when the module says it is transient
+      StepError           a step's own check failed: an unexpected exit code, a wait that timed
+                          out, a state the module cannot reach; never retried
       WindowError         a rollback window's deadline passed or its undo failed
 
 Third-party exceptions are translated into these at the boundary (`raise ... from exc`), so
@@ -140,6 +142,16 @@ class RemoteError(OrchestratorError):
         self.fq_error_id = fq_error_id
         self.category = category
         self.target = target
+        self.where = where or Where()
+
+
+class StepError(OrchestratorError):
+    """A step's own check failed (no cmdlet error): an exit code not expected, a wait_for
+    timeout, a wanted state the module cannot reach. The message says what and why."""
+
+    def __init__(self, message: str, *, where: Where | None = None) -> None:
+        super().__init__(message)
+        self.message = message
         self.where = where or Where()
 
 

@@ -1,11 +1,23 @@
-"""ad_user: an Active Directory user, e.g. a client connection account or the domain Guest."""
+"""ad_user: an Active Directory user, e.g. a client connection account or the domain Guest.
+
+Get-ADUser -Identity takes a sAMAccountName, SID, DN or GUID, and its "not found" is a
+TERMINATING ADIdentityNotFoundException: here it means absent (windows-semantics §1.2).
+`S-1-5-21-*-501` is the domain's Guest, through Get-ADDomain's DomainSID. New-ADUser creates
+the account BEFORE it sets the password (S9): a rejected password leaves a disabled account
+behind, which the error then says. Remove-ADUser prompts unless -Confirm:$false (§0.7).
+`unlocked: true` runs Unlock-ADAccount only when LockedOut is true (computed from lockoutTime
+and the policy's duration, §2.4); a lockout is never restored by an undo.
+"""
 
 from __future__ import annotations
 
-from typing import Self
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Self
 
 from pydantic import Field, model_validator
 
+from orchestrator.errors import StepError
 from orchestrator.modules.base import (
     ArgsModel,
     ModuleSpec,
@@ -14,8 +26,25 @@ from orchestrator.modules.base import (
     State,
     irreversible_when_absent,
 )
+from orchestrator.modules.logic import (
+    AD_NOT_FOUND,
+    AD_SERVER_DOWN,
+    change,
+    first,
+    raise_errors,
+    read,
+    relative_rid,
+    remote_error,
+    run,
+    send,
+)
+from orchestrator.modules.protocol import Diff, DiffKind, Logic, ModuleTraits, StepContext
+from orchestrator.transport.command import Command
 
 DN_PATTERN = r"^(?:(?:OU|CN|DC)=[^,]+,)*(?:OU|CN|DC)=[^,]+$"
+# ADPasswordComplexityException's ErrorId (§1.2), not a password
+PASSWORD_REJECTED = "ActiveDirectoryServer:1325"  # noqa: S105 -- an error id, not a secret
+_PROPERTIES = ["PasswordNeverExpires", "Description", "LockedOut"]
 
 
 class Args(ArgsModel):
@@ -52,10 +81,254 @@ class Args(ArgsModel):
             raise ValueError("'password' and 'path' create an account, which needs a 'name'")
         return self
 
+    @property
+    def shown(self) -> str:
+        """The account as the playbook names it."""
+        return self.name or self.sid or ""
+
+
+@dataclass(frozen=True)
+class AdUserState:
+    """What Get-ADUser said."""
+
+    exists: bool
+    sam: str | None = None
+    sid: str | None = None
+    dn: str | None = None
+    enabled: bool | None = None
+    password_never_expires: bool | None = None
+    description: str | None = None
+    locked_out: bool | None = None
+
+    def facts(self) -> dict[str, Any]:
+        """JSON-able, for a Diff."""
+        if not self.exists:
+            return {"exists": False}
+        return {
+            "exists": True,
+            "name": self.sam,
+            "sid": self.sid,
+            "distinguished_name": self.dn,
+            "enabled": self.enabled,
+            "password_never_expires": self.password_never_expires,
+            "description": self.description,
+            "locked_out": self.locked_out,
+        }
+
+
+def ad_identity(name: str | None, sid: str | None) -> Logic[str]:
+    """What -Identity gets: the name or SID, the relative form resolved via DomainSID."""
+    rid = relative_rid(sid) if sid else None
+    if rid is None:
+        return name or sid or ""
+    domain = yield from domain_sid()
+    return f"{domain}-{rid}"
+
+
+def domain_sid() -> Logic[str]:
+    """Get-ADDomain's DomainSID."""
+    result = yield from run(read("Get-ADDomain"))
+    found = first(result)
+    if found is None or not found.get("DomainSID"):
+        raise StepError("Get-ADDomain returned no DomainSID")
+    return str(found["DomainSID"])
+
+
+def find_ad_user(identity: str, properties: list[str]) -> Logic[Mapping[str, Any] | None]:
+    """The ADUser, or None when the identity is not found."""
+    result = yield from run(
+        read("Get-ADUser", Identity=identity, Properties=properties), allow={AD_NOT_FOUND}
+    )
+    return first(result)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What apply does, derived from the arguments and the probed state."""
+
+    create: bool = False
+    delete: bool = False
+    enabled: bool | None = None
+    never_expires: bool | None = None
+    description: str | None = None
+    unlock: bool = False
+
+    def phrases(self, who: str) -> list[str]:
+        """What it does, in words."""
+        table = (
+            (self.create, f"create AD user {who}"),
+            (self.delete, f"delete AD user {who}"),
+            (self.enabled is True, f"enable {who}"),
+            (self.enabled is False, f"disable {who}"),
+            (self.never_expires is not None, f"set PasswordNeverExpires={self.never_expires}"),
+            (self.description is not None, f"set the description of {who}"),
+            (self.unlock, f"unlock {who}"),
+        )
+        return [text for wanted, text in table if wanted]
+
+
+def _differs(wanted: Any, current: Any) -> Any:
+    """`wanted` when it is given and differs, else None."""
+    return wanted if wanted is not None and wanted != current else None
+
+
+def _text_differs(wanted: str | None, current: str | None) -> str | None:
+    """Like _differs, with an empty text the same as none (AD stores no empty strings)."""
+    if wanted is None or (wanted or None) == (current or None):
+        return None
+    return wanted
+
+
+def _plan(args: Args, state: AdUserState) -> _Plan:
+    if args.state == "absent":
+        return _Plan(delete=state.exists)
+    if not state.exists:
+        _check_creatable(args)
+        return _Plan(create=True)
+    return _Plan(
+        enabled=_differs(args.enabled, state.enabled),
+        never_expires=_differs(args.password_never_expires, state.password_never_expires),
+        description=_text_differs(args.description, state.description),
+        unlock=bool(args.unlocked and state.locked_out),
+    )
+
+
+def _check_creatable(args: Args) -> None:
+    if args.name is None:
+        raise StepError(f"no AD user with SID {args.sid}: an account is created by name")
+    if args.enabled and args.password is None:
+        # New-ADUser would create it, then fail to enable it (1325), leaving it behind (S9)
+        raise StepError(f"AD user {args.name} does not exist; an enabled one needs a 'password'")
+
+
+def _after(args: Args, state: AdUserState, plan: _Plan) -> dict[str, Any]:
+    if plan.delete:
+        return {"exists": False}
+    if plan.create:
+        return {
+            "exists": True,
+            "name": args.name,
+            "enabled": bool(args.enabled),
+            "password_never_expires": bool(args.password_never_expires),
+            "description": args.description,
+            "path": args.path,
+        }
+    changed = {
+        "enabled": plan.enabled,
+        "password_never_expires": plan.never_expires,
+        "description": plan.description,
+        "locked_out": False if plan.unlock else None,
+    }
+    return {**state.facts(), **{k: v for k, v in changed.items() if v is not None}}
+
+
+class AdUser(ModuleTraits):
+    """The ad_user module."""
+
+    name = "ad_user"
+    transient_errors = frozenset({AD_SERVER_DOWN})
+
+    def probe(self, args: Args, _ctx: StepContext) -> Logic[AdUserState]:
+        """Get-ADUser -Identity (with Get-ADDomain first for the relative SID form)."""
+        identity = yield from ad_identity(args.name, args.sid)
+        user = yield from find_ad_user(identity, _PROPERTIES)
+        if user is None:
+            return AdUserState(False)
+        return AdUserState(
+            True,
+            str(user["SamAccountName"]),
+            str(user["SID"]),
+            str(user.get("DistinguishedName") or ""),
+            bool(user.get("Enabled")),
+            bool(user.get("PasswordNeverExpires")),
+            user.get("Description") or None,
+            bool(user.get("LockedOut")),
+        )
+
+    def diff(self, args: Args, state: AdUserState) -> Diff:
+        """No change, or the account's creation, deletion or settings."""
+        plan = _plan(args, state)
+        phrases = plan.phrases(state.sam or args.shown)
+        if not phrases:
+            return Diff(DiffKind.NONE, f"AD user {args.shown} as wanted", state.facts())
+        return Diff(DiffKind.CHANGE, "; ".join(phrases), state.facts(), _after(args, state, plan))
+
+    def apply(self, args: Args, state: AdUserState, _ctx: StepContext) -> Logic[None]:
+        """New/Remove/Set-ADUser, Enable/Disable-ADAccount as planned."""
+        plan = _plan(args, state)
+        if plan.create:
+            yield from _create(args)
+            return
+        if plan.delete:
+            yield from run(change("Remove-ADUser", Identity=state.sid, Confirm=False))
+            return
+        for command in _updates(plan, state.sid or ""):
+            yield from run(command)
+
+    def undo(self, args: Args, state: AdUserState) -> tuple[Command, ...] | None:
+        """Delete a created account; restore enabled, PasswordNeverExpires, description (a
+        lockout is not restored: no cmdlet sets one, and it would lock clients out again)."""
+        plan = _plan(args, state)
+        if plan.delete:
+            return None  # a re-created account gets a new SID
+        if plan.create:
+            return (change("Remove-ADUser", Identity=args.name, Confirm=False),)
+        restore = _Plan(
+            enabled=None if plan.enabled is None else state.enabled,
+            never_expires=None if plan.never_expires is None else state.password_never_expires,
+            description=None if plan.description is None else (state.description or ""),
+        )
+        return tuple(_updates(restore, state.sid or ""))
+
+
+def _updates(plan: _Plan, identity: str) -> list[Command]:
+    commands = [change("Unlock-ADAccount", Identity=identity)] if plan.unlock else []
+    if plan.enabled is not None:
+        verb = "Enable-ADAccount" if plan.enabled else "Disable-ADAccount"
+        commands.append(change(verb, Identity=identity))
+    if plan.never_expires is not None or plan.description is not None:
+        # an empty description is cleared: AD refuses to store an empty string
+        clear = ["description"] if plan.description == "" else None
+        commands.append(
+            change(
+                "Set-ADUser",
+                Identity=identity,
+                PasswordNeverExpires=plan.never_expires,
+                Description=plan.description or None,
+                Clear=clear,
+            )
+        )
+    return commands
+
+
+def _create(args: Args) -> Logic[None]:
+    command = change(
+        "New-ADUser",
+        Name=args.name,
+        SamAccountName=args.name,
+        AccountPassword=args.password,
+        Enabled=args.enabled,
+        PasswordNeverExpires=args.password_never_expires,
+        Path=args.path,
+        Description=args.description,
+    )
+    result = yield from send(command)
+    rejected = result.error(PASSWORD_REJECTED)
+    if rejected is not None:
+        raise remote_error(
+            command,
+            rejected,
+            f"New-ADUser created {args.name} before the password was rejected: the account now"
+            " exists, disabled and without that password; delete it, or give a password the"
+            " domain's policy accepts, before running this step again",
+        )
+    raise_errors(result)
+
 
 SPEC = ModuleSpec(
     "ad_user",
     Args,
     "an AD user: present/absent, password, enabled",
     irreversible_when_absent("domain account"),
+    implementation=AdUser(),
 )

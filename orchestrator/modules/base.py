@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from orchestrator.secrets import Secret
 from orchestrator.validation import SECRET_FIELD, is_template
+
+if TYPE_CHECKING:  # protocol.py imports this module: the annotation alone must not
+    from orchestrator.modules.protocol import Module
 
 
 class ArgsModel(BaseModel):
@@ -30,12 +33,15 @@ class ModuleSpec:
 
     irreversible: given the step's (unrendered) arguments, why its change cannot be undone,
         or None. Such a step must say `irreversible: true` and cannot sit in a window.
+    implementation: the probe/diff/apply/undo logic (`orchestrator.engine.step.execute`),
+        with its `transient_errors` and `read_only` traits (`protocol.ModuleTraits`).
     """
 
     name: str
     args: type[ArgsModel]
     summary: str
     irreversible: Callable[[Mapping[str, Any]], str | None] = _always_undoable
+    implementation: Module[Any, Any] = field(kw_only=True, repr=False)
 
 
 def irreversible_when_absent(what: str) -> Callable[[Mapping[str, Any]], str | None]:

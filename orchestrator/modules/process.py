@@ -1,10 +1,25 @@
-"""process: run a program and wait for it (Start-Process -Wait -PassThru), e.g. Smsman.exe."""
+"""process: run a program and wait for it (Start-Process -Wait -PassThru), e.g. Smsman.exe.
+
+Start-Process -Wait waits for the program and every process it starts (a job object), and
+only -PassThru returns the Process whose ExitCode we check (windows-semantics §0.11, §1.7);
+calling a GUI program such as Smsman.exe directly would not wait. `creates`/`removes` are
+guards read with Test-Path. Windows PowerShell 5.1 joins -ArgumentList with spaces without
+quoting, so an argument holding a space is quoted here. What a program did cannot be undone.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from typing import Any
+
 from pydantic import Field
 
+from orchestrator.errors import StepError
 from orchestrator.modules.base import ArgsModel, ModuleSpec, always_irreversible
+from orchestrator.modules.logic import change, first, read, run
+from orchestrator.modules.protocol import Diff, DiffKind, Logic, ModuleTraits, StepContext
+from orchestrator.transport.command import SWITCH, Command
 
 
 class Args(ArgsModel):
@@ -18,9 +33,88 @@ class Args(ArgsModel):
     working_directory: str | None = None
 
 
+@dataclass(frozen=True)
+class GuardState:
+    """What Test-Path said about the guards (None: no such guard)."""
+
+    creates_exists: bool | None = None
+    removes_exists: bool | None = None
+
+    def facts(self) -> dict[str, Any]:
+        """JSON-able, for a Diff."""
+        return {"creates_exists": self.creates_exists, "removes_exists": self.removes_exists}
+
+
+def quote_argument(argument: str) -> str:
+    """One argument as CommandLineToArgvW reads it back: quoted when it holds a space."""
+    if argument and not re.search(r'[\s"]', argument):
+        return argument
+    escaped = re.sub(r'(\\*)"', r'\1\1\\"', argument)
+    escaped = re.sub(r"(\\+)$", r"\1\1", escaped)
+    return f'"{escaped}"'
+
+
+def _exists(path: str | None) -> Logic[bool | None]:
+    if path is None:
+        return None
+    result = yield from run(read("Test-Path", Path=path))
+    return result.outputs == (True,)
+
+
+def _skip_reason(args: Args, state: GuardState) -> str | None:
+    if state.creates_exists:
+        return f"{args.creates} exists"
+    if state.removes_exists is False:
+        return f"{args.removes} does not exist"
+    return None
+
+
+class Process(ModuleTraits):
+    """The process module."""
+
+    name = "process"
+
+    def probe(self, args: Args, _ctx: StepContext) -> Logic[GuardState]:
+        """Test-Path on the creates/removes guards (nothing to read without guards)."""
+        creates = yield from _exists(args.creates)
+        removes = yield from _exists(args.removes)
+        return GuardState(creates, removes)
+
+    def diff(self, args: Args, state: GuardState) -> Diff:
+        """Skipped by a guard, else a change: running a program changes what it changes."""
+        command = " ".join([args.path, *args.arguments])
+        reason = _skip_reason(args, state)
+        if reason is not None:
+            return Diff(DiffKind.NONE, f"not running {command}: {reason}", state.facts())
+        return Diff(DiffKind.CHANGE, f"run {command}", state.facts(), {"ran": command})
+
+    def apply(self, args: Args, _state: GuardState, _ctx: StepContext) -> Logic[None]:
+        """Start-Process -Wait -PassThru; the exit code must be an expected one."""
+        result = yield from run(
+            change(
+                "Start-Process",
+                FilePath=args.path,
+                ArgumentList=[quote_argument(a) for a in args.arguments] or None,
+                WorkingDirectory=args.working_directory,
+                Wait=SWITCH,
+                PassThru=SWITCH,
+            )
+        )
+        process = first(result)
+        code = process.get("ExitCode") if process is not None else None
+        if code not in args.expected_exit_codes:
+            expected = ", ".join(str(c) for c in args.expected_exit_codes)
+            raise StepError(f"{args.path} exited with {code}; expected {expected}")
+
+    def undo(self, _args: Args, _state: GuardState) -> tuple[Command, ...] | None:
+        """Never: what a program did cannot be undone by the engine."""
+        return None
+
+
 SPEC = ModuleSpec(
     "process",
     Args,
     "run a program, check its exit code (creates/removes guards)",
     always_irreversible("a program's effects cannot be undone by the engine"),
+    implementation=Process(),
 )

@@ -80,6 +80,17 @@ class StepContext:
     monotonic: Callable[[], float] | None = None  # for timeouts; injectable in tests
 
 
+class ModuleTraits:
+    """What the engine reads from a module besides its logic (defaults; override per module).
+
+    transient_errors: ErrorIds (`ErrorInfo.error_id`) of RemoteErrors a retry may cure.
+    read_only: applying changes nothing on the host (wait_for), so plan mode may skip it.
+    """
+
+    transient_errors: frozenset[str] = frozenset()
+    read_only: bool = False
+
+
 class Module(Protocol[A_contra, S]):
     """One kind of step."""
 

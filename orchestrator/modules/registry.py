@@ -1,18 +1,44 @@
-"""registry: one registry value, e.g. the SMS client's "Site Config Last Checked" (method 2)."""
+"""registry: one registry value, e.g. the SMS client's "Site Config Last Checked" (method 2).
+
+Test-Path tests keys, not values, so a value is read with Get-ItemProperty, whose "no such
+value" is a non-terminating PSArgumentException (windows-semantics §1.3, §1.6). Neither tells
+a value's REG_ type: a REG_SZ and a REG_EXPAND_SZ (or a REG_DWORD and a REG_QWORD) holding the
+same data look alike, a REG_EXPAND_SZ reads back expanded, and a REG_DWORD above 2^31 reads
+back negative (Int32). The diff says so where it matters, and an undo restores the old value
+with the type its data suggests. Set-ItemProperty keeps an existing value's type unless -Type
+is given (S27), so apply always passes it.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
 from orchestrator.modules.base import ArgsModel, ModuleSpec, State
+from orchestrator.modules.logic import change, first, read, run
+from orchestrator.modules.protocol import Diff, DiffKind, Logic, ModuleTraits, StepContext
+from orchestrator.transport.command import Command
 
 RegType = Literal["REG_SZ", "REG_EXPAND_SZ", "REG_BINARY", "REG_DWORD", "REG_MULTI_SZ", "REG_QWORD"]
 PATH_PATTERN = r"^(?:HKLM|HKEY_LOCAL_MACHINE|HKCU|HKEY_CURRENT_USER):?\\[^\\].*$"
 _HIVES = {"HKEY_LOCAL_MACHINE": "HKLM", "HKEY_CURRENT_USER": "HKCU"}
 _MAX = {"REG_DWORD": 2**32 - 1, "REG_QWORD": 2**64 - 1}
+NO_SUCH_VALUE = "System.Management.Automation.PSArgumentException"
+# -Type / -PropertyType take Microsoft.Win32.RegistryValueKind names
+KIND = {
+    "REG_SZ": "String",
+    "REG_EXPAND_SZ": "ExpandString",
+    "REG_BINARY": "Binary",
+    "REG_DWORD": "DWord",
+    "REG_MULTI_SZ": "MultiString",
+    "REG_QWORD": "QWord",
+}
+# values that read back the same under another type
+_LOOKALIKE = {"REG_SZ": "REG_EXPAND_SZ", "REG_EXPAND_SZ": "REG_SZ", "REG_DWORD": "REG_QWORD"}
+_LOOKALIKE["REG_QWORD"] = "REG_DWORD"
 
 
 def normalize_path(path: str) -> str:
@@ -65,4 +91,167 @@ def _check_value(kind: str, value: Any) -> None:
         raise ValueError("REG_BINARY takes hex bytes, e.g. '01 a0 ff'")
 
 
-SPEC = ModuleSpec("registry", Args, "one registry value (all REG_ types)")
+Data = str | int | bytes | tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RegistryState:
+    """The key and the value as Get-ItemProperty read it (its type cannot be read)."""
+
+    key_exists: bool
+    exists: bool = False
+    data: Data | None = None
+
+    def facts(self) -> dict[str, Any]:
+        """JSON-able, for a Diff (binary data as hex)."""
+        if not self.exists:
+            return {"key_exists": self.key_exists, "exists": False}
+        return {"exists": True, "value": shown(self.data)}
+
+
+def shown(data: Any) -> Any:
+    """Data as the playbook writes it: bytes as hex, a multi-string as a list."""
+    if isinstance(data, bytes):
+        return data.hex(" ")
+    return list(data) if isinstance(data, tuple) else data
+
+
+def wire_value(kind: str, value: Any) -> Data:
+    """The playbook's value as the cmdlet takes it (REG_BINARY hex as bytes)."""
+    if kind == "REG_BINARY":
+        return bytes.fromhex(str(value))
+    if kind == "REG_MULTI_SZ":
+        return tuple(value)
+    return value  # type: ignore[no-any-return]
+
+
+def _read_data(value: Any) -> Data:
+    if isinstance(value, list | tuple):
+        return tuple(str(v) for v in value)
+    if isinstance(value, bytes | int | str):
+        return value
+    return str(value)
+
+
+def guess_type(data: Data, hint: str | None = None) -> str:
+    """The REG_ type data of this shape most likely has: `hint` when it fits, else by shape."""
+    if hint is not None and _fits(hint, data):
+        return hint
+    if isinstance(data, bytes):
+        return "REG_BINARY"
+    if isinstance(data, tuple):
+        return "REG_MULTI_SZ"
+    if isinstance(data, int):
+        return "REG_DWORD" if -(2**31) <= data < 2**32 else "REG_QWORD"
+    return "REG_SZ"
+
+
+def _fits(kind: str, data: Data) -> bool:
+    shapes: dict[str, type | tuple[type, ...]] = {
+        "REG_SZ": str,
+        "REG_EXPAND_SZ": str,
+        "REG_BINARY": bytes,
+        "REG_DWORD": int,
+        "REG_QWORD": int,
+        "REG_MULTI_SZ": tuple,
+    }
+    return isinstance(data, shapes[kind])
+
+
+def _same(kind: str, wanted: Data, current: Data | None) -> bool:
+    if current is None or not _fits(kind, current):
+        return False
+    if kind in _MAX and isinstance(current, int):
+        return current & _MAX[kind] == wanted  # Int32 -1 is 0xFFFFFFFF
+    return current == wanted
+
+
+def read_value(path: str, name: str) -> Logic[RegistryState]:
+    """Test-Path on the key (keys only, §1.6), then Get-ItemProperty -Name."""
+    if re.match(PATH_PATTERN, path):
+        path = normalize_path(path)  # HKEY_LOCAL_MACHINE\X alone is not a PowerShell path
+    result = yield from run(read("Test-Path", Path=path))
+    if result.outputs != (True,):
+        return RegistryState(key_exists=False)
+    result = yield from run(read("Get-ItemProperty", Path=path, Name=name), allow={NO_SUCH_VALUE})
+    item = first(result)
+    stored = next((k for k in item or () if k.casefold() == name.casefold()), None)
+    if item is None or stored is None:
+        return RegistryState(key_exists=True)
+    return RegistryState(True, True, _read_data(item[stored]))
+
+
+class Registry(ModuleTraits):
+    """The registry module."""
+
+    name = "registry"
+
+    def probe(self, args: Args, _ctx: StepContext) -> Logic[RegistryState]:
+        """Test-Path on the key, then Get-ItemProperty -Name."""
+        return (yield from read_value(args.path, args.name))
+
+    def diff(self, args: Args, state: RegistryState) -> Diff:
+        """Compare data; say when the type could differ unseen or the text cannot be compared."""
+        where = f"{args.path}\\{args.name}"
+        if args.state == "absent":
+            if not state.exists:
+                return Diff(DiffKind.NONE, f"{where} is absent", state.facts())
+            return Diff(DiffKind.CHANGE, f"delete {where}", state.facts(), {"exists": False})
+        assert args.type is not None
+        after = {
+            "exists": True,
+            "value": shown(wire_value(args.type, args.value)),
+            "type": args.type,
+        }
+        return _present_diff(args, args.type, state, where, after)
+
+    def apply(self, args: Args, state: RegistryState, _ctx: StepContext) -> Logic[None]:
+        """Set-ItemProperty -Type over an existing value, New-ItemProperty for a new one, or
+        Remove-ItemProperty."""
+        if args.state == "absent":
+            yield from run(change("Remove-ItemProperty", Path=args.path, Name=args.name))
+            return
+        assert args.type is not None
+        data = wire_value(args.type, args.value)
+        yield from run(_write(args.path, args.name, args.type, data, exists=state.exists))
+
+    def undo(self, args: Args, state: RegistryState) -> tuple[Command, ...] | None:
+        """Remove a value that did not exist; else write the old data back (type guessed)."""
+        if not state.exists or state.data is None:
+            return (change("Remove-ItemProperty", Path=args.path, Name=args.name),)
+        kind = guess_type(state.data, args.type)
+        return (_write(args.path, args.name, kind, state.data, exists=args.state == "present"),)
+
+
+def _write(path: str, name: str, kind: str, data: Data, *, exists: bool) -> Command:
+    value: Any = list(data) if isinstance(data, tuple) else data
+    if exists:
+        return change("Set-ItemProperty", Path=path, Name=name, Value=value, Type=KIND[kind])
+    return change("New-ItemProperty", Path=path, Name=name, Value=value, PropertyType=KIND[kind])
+
+
+def _present_diff(
+    args: Args, kind: str, state: RegistryState, where: str, after: dict[str, Any]
+) -> Diff:
+    wanted = wire_value(kind, args.value)
+    if not state.key_exists:
+        summary = f"create {where} (the key does not exist: writing will fail)"
+        return Diff(DiffKind.CHANGE, summary, state.facts(), after)
+    if not state.exists:
+        return Diff(DiffKind.CHANGE, f"create {where} as {kind}", state.facts(), after)
+    if kind == "REG_EXPAND_SZ" and "%" in str(wanted):
+        reason = "a REG_EXPAND_SZ reads back expanded: its stored text cannot be compared"
+        return Diff(DiffKind.UNKNOWN, f"write {where} as {kind}", state.facts(), after, reason)
+    if not _same(kind, wanted, state.data):
+        return Diff(DiffKind.CHANGE, f"set {where} ({kind})", state.facts(), after)
+    unseen = _LOOKALIKE.get(kind)
+    note = f" (its type cannot be read: a {unseen} with this data looks the same)" if unseen else ""
+    return Diff(DiffKind.NONE, f"{where} already holds this value{note}", state.facts())
+
+
+SPEC = ModuleSpec(
+    "registry",
+    Args,
+    "one registry value (all REG_ types)",
+    implementation=Registry(),
+)

@@ -1,12 +1,30 @@
-"""service: a Windows service started, stopped or restarted (e.g. the SMS client, Clisvcl)."""
+"""service: a Windows service started, stopped or restarted (e.g. the SMS client, Clisvcl).
+
+Start-Service on a running service and Stop-Service on a stopped one are no-ops, Restart stops
+a running service then starts it (windows-semantics §1.4); a missing service is
+NoServiceFoundForGivenName, a Disabled one CouldNotStartService. Stop-Service is sent without
+-Force: a service with running dependents fails with ServiceHasDependentServices instead of
+silently stopping them too. Restarting in Q236052 method 2 is what makes the client evaluate
+its "Site Config Last Checked" age.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from pydantic import Field
 
 from orchestrator.modules.base import ArgsModel, ModuleSpec
+from orchestrator.modules.logic import STOP, change, first, read, run
+from orchestrator.modules.protocol import Diff, DiffKind, Logic, ModuleTraits, StepContext
+from orchestrator.transport.command import Command
+
+RUNNING = "Running"
+STOPPED = "Stopped"
+_WANTED = {"started": RUNNING, "stopped": STOPPED}
+_VERB = {"started": "Start-Service", "stopped": "Stop-Service", "restarted": "Restart-Service"}
+_RESTORE = {RUNNING: "Start-Service", STOPPED: "Stop-Service"}
 
 
 class Args(ArgsModel):
@@ -16,4 +34,64 @@ class Args(ArgsModel):
     state: Literal["started", "stopped", "restarted"]
 
 
-SPEC = ModuleSpec("service", Args, "a service started, stopped or restarted")
+@dataclass(frozen=True)
+class ServiceState:
+    """What Get-Service said (Status and StartType as their enum names)."""
+
+    name: str
+    status: str
+    start_type: str
+
+    def facts(self) -> dict[str, Any]:
+        """JSON-able, for a Diff."""
+        return {"name": self.name, "status": self.status, "start_type": self.start_type}
+
+
+def get_service(name: str) -> Logic[ServiceState]:
+    """Get-Service -Name -ErrorAction Stop: a missing service fails the step."""
+    result = yield from run(read("Get-Service", Name=name, ErrorAction=STOP))
+    found = first(result) or {}
+    return ServiceState(
+        str(found.get("Name", name)), str(found.get("Status")), str(found.get("StartType"))
+    )
+
+
+class Service(ModuleTraits):
+    """The service module."""
+
+    name = "service"
+
+    def probe(self, args: Args, _ctx: StepContext) -> Logic[ServiceState]:
+        """Get-Service."""
+        return (yield from get_service(args.name))
+
+    def diff(self, args: Args, state: ServiceState) -> Diff:
+        """started/stopped compare Status; restarted always changes."""
+        wanted = _WANTED.get(args.state)
+        if wanted == state.status:
+            return Diff(DiffKind.NONE, f"{state.name} is {wanted.lower()}", state.facts())
+        after = {**state.facts(), "status": wanted or RUNNING}
+        verb = _VERB[args.state].split("-")[0].lower()  # start, stop, restart
+        summary = f"{verb} {state.name} (now {state.status})"
+        return Diff(DiffKind.CHANGE, summary, state.facts(), after)
+
+    def apply(self, args: Args, _state: ServiceState, _ctx: StepContext) -> Logic[None]:
+        """Start-, Stop- or Restart-Service."""
+        yield from run(change(_VERB[args.state], Name=args.name))
+
+    def undo(self, args: Args, state: ServiceState) -> tuple[Command, ...] | None:
+        """Back to Running or Stopped; a restart leaves nothing to restore."""
+        if args.state == "restarted":
+            return ()
+        verb = _RESTORE.get(state.status)
+        if verb is None:
+            return None  # e.g. Paused: no cmdlet here restores it
+        return (change(verb, Name=args.name),)
+
+
+SPEC = ModuleSpec(
+    "service",
+    Args,
+    "a service started, stopped or restarted",
+    implementation=Service(),
+)

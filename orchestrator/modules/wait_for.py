@@ -5,19 +5,38 @@ wait_for:
   until: checked_in_ratio >= 0.98
   interval: 60s
   timeout: 110m
+
+The probe runs once to decide: no change when `until` already holds, else "wait". Apply
+polls every `interval` (yielding `Wait`, so the driver decides how to sleep), reports each
+poll's values as `Progress`, and fails at `timeout` as measured by `ctx.monotonic`. A wait
+changes nothing on the host: its undo is empty and plan mode may skip it (read_only).
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any, Self
 
 from pydantic import Field, ValidationError, WithJsonSchema, field_validator, model_validator
 
-from orchestrator.durations import Duration
+from orchestrator.durations import Duration, format_duration
+from orchestrator.errors import StepError
 from orchestrator.modules.base import ArgsModel, ModuleSpec
-from orchestrator.modules.probes import PROBES
-from orchestrator.playbook.templating import expression_syntax_error
+from orchestrator.modules.probes import PROBES, READERS
+from orchestrator.modules.protocol import (
+    Diff,
+    DiffKind,
+    Logic,
+    ModuleTraits,
+    Progress,
+    StepContext,
+    Wait,
+)
+from orchestrator.playbook.templating import Templar, TemplateError, expression_syntax_error
+from orchestrator.transport.command import Command
 from orchestrator.validation import is_template, suggest
 from orchestrator.yamlsource import walk
 
@@ -103,4 +122,95 @@ class Args(ArgsModel):
         return next(iter(self.probe))
 
 
-SPEC = ModuleSpec("wait_for", Args, "poll a probe until an expression holds")
+@dataclass(frozen=True)
+class WaitState:
+    """The probe's values, and whether `until` held over them."""
+
+    values: Mapping[str, Any]
+    holds: bool
+
+
+def _poll(args: Args) -> Logic[dict[str, Any]]:
+    name = args.probe_name
+    probe_args = PROBES[name].model_validate(args.probe[name])
+    return (yield from READERS[name](probe_args))
+
+
+def _holds(args: Args, ctx: StepContext, values: Mapping[str, Any]) -> bool:
+    evaluate = ctx.evaluate or _default_evaluate()
+    try:
+        return bool(evaluate(args.until, {**ctx.variables, **values}))
+    except TemplateError as exc:
+        names = ", ".join(values)
+        raise StepError(f"until {args.until!r}: {exc} (the probe gives: {names})") from None
+
+
+def _default_evaluate() -> Callable[[str, Mapping[str, Any]], Any]:
+    return Templar().evaluate
+
+
+def _sms_message(values: Mapping[str, Any]) -> str:
+    text = f"{values['checked_in']}/{values['total']} clients checked in"
+    if values.get("aware"):
+        text += f", {values['aware']} know the account"
+    return text
+
+
+_MESSAGES: dict[str, Callable[[Mapping[str, Any]], str]] = {"sms_client_status": _sms_message}
+
+
+def _message(args: Args, values: Mapping[str, Any]) -> str:
+    shown = _MESSAGES.get(args.probe_name)
+    if shown is not None:
+        return shown(values)
+    return ", ".join(f"{k}={v}" for k, v in values.items())
+
+
+class WaitFor(ModuleTraits):
+    """The wait_for module."""
+
+    name = "wait_for"
+    read_only = True
+
+    def probe(self, args: Args, ctx: StepContext) -> Logic[WaitState]:
+        """Poll the probe once and evaluate `until`."""
+        values = yield from _poll(args)
+        return WaitState(values, _holds(args, ctx, values))
+
+    def diff(self, args: Args, state: WaitState) -> Diff:
+        """Nothing to wait for when `until` holds; else a wait."""
+        if state.holds:
+            return Diff(DiffKind.NONE, f"{args.until}: holds already", dict(state.values))
+        summary = f"wait until {args.until} (at most {format_duration(args.timeout)})"
+        return Diff(DiffKind.CHANGE, summary, dict(state.values), {"until": args.until})
+
+    def apply(self, args: Args, state: WaitState, ctx: StepContext) -> Logic[None]:
+        """Poll every interval until `until` holds; StepError at the timeout."""
+        monotonic = ctx.monotonic or time.monotonic
+        deadline = monotonic() + args.timeout.total_seconds()
+        values = state.values
+        yield Progress(_message(args, values), values)
+        while True:
+            remaining = deadline - monotonic()
+            if remaining <= 0:
+                raise StepError(
+                    f"timed out after {format_duration(args.timeout)} waiting until"
+                    f" {args.until} ({_message(args, values)})"
+                )
+            yield Wait(min(args.interval.total_seconds(), remaining))
+            values = yield from _poll(args)
+            yield Progress(_message(args, values), values)
+            if _holds(args, ctx, values):
+                return
+
+    def undo(self, _args: Args, _state: WaitState) -> tuple[Command, ...] | None:
+        """A wait changes nothing."""
+        return ()
+
+
+SPEC = ModuleSpec(
+    "wait_for",
+    Args,
+    "poll a probe until an expression holds",
+    implementation=WaitFor(),
+)

@@ -143,12 +143,14 @@ def remove_ad_user(inv: Invocation) -> None:
 
 
 def set_ad_user(inv: Invocation) -> None:
-    """Set-ADUser -Identity [-Description] [-PasswordNeverExpires <bool>]: no output without
-    -PassThru; identity not found is terminating."""
+    """Set-ADUser -Identity [-Description] [-PasswordNeverExpires <bool>] [-Clear description]:
+    no output without -PassThru; identity not found is terminating."""
     ad = inv.state.ad
     user = lookup_user(inv, inv.args.get("Identity"))
     if not inv.should_process(ad.dn_of(user), "Set"):
         return
+    if "description" in {a.lower() for a in inv.args.texts("Clear")}:
+        user.description = ""
     if inv.args.has("Description"):
         user.description = inv.args.text("Description")
     if inv.args.has("PasswordNeverExpires"):
@@ -283,6 +285,7 @@ SPECS = (
             _IDENTITY,
             Param("Description"),
             Param("PasswordNeverExpires", Kind.BOOL),
+            Param("Clear", Kind.STRINGS),
             _PASSTHRU,
             *_SERVER,
         ),
