@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -34,17 +35,32 @@ def healthy() -> DomainBackend:
 
 @dataclass
 class Recorder:
-    """A LabTransport that records what it sent; `read_only` refuses mutating commands."""
+    """A LabTransport that records what it sent; `read_only` refuses mutating commands;
+    `clock`, when given, is moved while a command waits on it (Start-Process -Wait)."""
 
     inner: LabTransport
     read_only: bool = False
     sent: list[Command] = field(default_factory=list)
+    clock: DomainBackend | None = None
 
     def run(self, command: Command, *, timeout: timedelta | None = None) -> CommandResult:
         """Forward the command (a mutating one fails the test when read-only)."""
         self.sent.append(command)
         assert not (self.read_only and command.mutating), f"mutating: {command.describe()}"
-        return self.inner.run(command, timeout=timeout)
+        if self.clock is None:
+            return self.inner.run(command, timeout=timeout)
+        return self._while_the_clock_runs(command, self.clock)
+
+    def _while_the_clock_runs(self, command: Command, clock: DomainBackend) -> CommandResult:
+        results: list[CommandResult] = []
+        worker = threading.Thread(target=lambda: results.append(self.inner.run(command)))
+        worker.start()
+        for _ in range(600):
+            worker.join(timeout=0.005)
+            if not worker.is_alive():
+                return results[0]
+            clock.advance(timedelta(seconds=1))
+        raise AssertionError(f"{command.cmdlet} never returned")
 
     def close(self) -> None:
         """Nothing to release."""
@@ -59,10 +75,12 @@ class Host:
     sleeps: list[float] = field(default_factory=list)
     progress: list[Progress] = field(default_factory=list)
     sent: list[Command] = field(default_factory=list)
+    clocked: bool = False  # the lab clock moves while a command waits on it
 
     def transport(self, *, read_only: bool = False) -> Recorder:
         """A recording transport to this host (`sent` collects every command)."""
-        return Recorder(LabTransport(self.lab, self.name, ADMIN), read_only, self.sent)
+        inner = LabTransport(self.lab, self.name, ADMIN)
+        return Recorder(inner, read_only, self.sent, self.lab if self.clocked else None)
 
     def mutations(self) -> list[str]:
         """The mutating commands sent so far, as PowerShell shows them."""
@@ -97,6 +115,11 @@ class Host:
         assert self.lab.state_digest() == before, "the probe changed the domain"
         assert transport.sent, "the probe sent nothing"
         return state
+
+    def apply(self, module: str, args: ArgsModel, state: Any) -> None:
+        """The module's apply alone, over a state probed earlier (a race between the two)."""
+        implementation = MODULES[module].implementation
+        self.drive(implementation.apply(args, state, StepContext(self.name)))
 
     def undo(self, commands: tuple[Command, ...] | None) -> None:
         """Run undo commands in order; each must succeed."""
