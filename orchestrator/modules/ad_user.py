@@ -287,7 +287,7 @@ def _updates(plan: _Plan, identity: str) -> list[Command]:
         verb = "Enable-ADAccount" if plan.enabled else "Disable-ADAccount"
         commands.append(change(verb, Identity=identity))
     if plan.never_expires is not None or plan.description is not None:
-        # an empty description is cleared: AD refuses to store an empty string
+        # no description is -Clear: an LDAP Directory String has at least one character
         clear = ["description"] if plan.description == "" else None
         commands.append(
             change(
