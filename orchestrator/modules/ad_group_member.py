@@ -96,8 +96,18 @@ def _changing(args: Args, state: AdGroupState) -> tuple[AdMember, ...]:
     return tuple(m for m in state.members if m.present != wanted)
 
 
+def timespan_text(value: timedelta) -> str:
+    """A TimeSpan as PowerShell's binder parses it from text: `d.hh:mm:ss`."""
+    minutes, seconds = divmod(int(value.total_seconds()), 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    return f"{days}.{hours:02d}:{minutes:02d}:{seconds:02d}"
+
+
 def _add(group: str, identities: list[str], ttl: timedelta | None = None) -> Command:
-    return change("Add-ADGroupMember", Identity=group, Members=identities, MemberTimeToLive=ttl)
+    # the TTL travels as text (the binder converts it): commands stay plain, JSON-able data
+    text = None if ttl is None else timespan_text(ttl)
+    return change("Add-ADGroupMember", Identity=group, Members=identities, MemberTimeToLive=text)
 
 
 def _remove(group: str, identities: list[str]) -> Command:

@@ -116,13 +116,25 @@ def shown(data: Any) -> Any:
     return list(data) if isinstance(data, tuple) else data
 
 
-def wire_value(kind: str, value: Any) -> Data:
-    """The playbook's value as the cmdlet takes it (REG_BINARY hex as bytes)."""
+def wanted_data(kind: str, value: Any) -> Data:
+    """The playbook's value as data (REG_BINARY hex as bytes, REG_MULTI_SZ as a tuple)."""
     if kind == "REG_BINARY":
         return bytes.fromhex(str(value))
     if kind == "REG_MULTI_SZ":
         return tuple(value)
     return value  # type: ignore[no-any-return]
+
+
+def sendable(kind: str, data: Data) -> Any:
+    """Data as -Value takes it. RegistryKey.SetValue converts a DWORD with Convert.ToInt32
+    and a QWORD with ToInt64, so values above their signed range go as the same bits,
+    negative (0xFFFFFFFF as -1); a multi-string goes as a list."""
+    if isinstance(data, tuple):
+        return list(data)
+    if isinstance(data, int) and kind in _MAX:
+        bits = _MAX[kind] + 1
+        return data - bits if data >= bits // 2 else data
+    return data
 
 
 def _read_data(value: Any) -> Data:
@@ -200,7 +212,7 @@ class Registry(ModuleTraits):
         assert args.type is not None
         after = {
             "exists": True,
-            "value": shown(wire_value(args.type, args.value)),
+            "value": shown(wanted_data(args.type, args.value)),
             "type": args.type,
         }
         return _present_diff(args, args.type, state, where, after)
@@ -212,7 +224,7 @@ class Registry(ModuleTraits):
             yield from run(change("Remove-ItemProperty", Path=args.path, Name=args.name))
             return
         assert args.type is not None
-        data = wire_value(args.type, args.value)
+        data = wanted_data(args.type, args.value)
         yield from run(_write(args.path, args.name, args.type, data, exists=state.exists))
 
     def undo(self, args: Args, state: RegistryState) -> tuple[Command, ...] | None:
@@ -224,7 +236,7 @@ class Registry(ModuleTraits):
 
 
 def _write(path: str, name: str, kind: str, data: Data, *, exists: bool) -> Command:
-    value: Any = list(data) if isinstance(data, tuple) else data
+    value = sendable(kind, data)
     if exists:
         return change("Set-ItemProperty", Path=path, Name=name, Value=value, Type=KIND[kind])
     return change("New-ItemProperty", Path=path, Name=name, Value=value, PropertyType=KIND[kind])
@@ -233,7 +245,7 @@ def _write(path: str, name: str, kind: str, data: Data, *, exists: bool) -> Comm
 def _present_diff(
     args: Args, kind: str, state: RegistryState, where: str, after: dict[str, Any]
 ) -> Diff:
-    wanted = wire_value(kind, args.value)
+    wanted = wanted_data(kind, args.value)
     if not state.key_exists:
         summary = f"create {where} (the key does not exist: writing will fail)"
         return Diff(DiffKind.CHANGE, summary, state.facts(), after)

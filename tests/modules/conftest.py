@@ -17,6 +17,7 @@ from orchestrator.modules import MODULES
 from orchestrator.modules.base import ArgsModel
 from orchestrator.modules.protocol import Logic, Progress, StepContext, T
 from orchestrator.transport.command import Command, CommandResult
+from orchestrator.transport.psrp_pipeline import check_parameters
 
 ADMIN = "CONTOSO\\labadmin"
 
@@ -47,6 +48,7 @@ class Recorder:
         """Forward the command (a mutating one fails the test when read-only)."""
         self.sent.append(command)
         assert not (self.read_only and command.mutating), f"mutating: {command.describe()}"
+        check_parameters(command)  # what the pypsrp transport could not send fails here too
         if self.clock is None:
             return self.inner.run(command, timeout=timeout)
         return self._while_the_clock_runs(command, self.clock)

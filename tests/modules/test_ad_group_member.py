@@ -63,7 +63,7 @@ def test_a_ttl_membership_expires_on_its_own(lab: DomainBackend) -> None:
     assert outcome.status is Status.CHANGED
     assert outcome.diff.summary.endswith("for 2h (PAM TTL)")
     add = next(c for c in host.sent if c.cmdlet == "Add-ADGroupMember")
-    assert add.param("MemberTimeToLive") == timedelta(hours=2)
+    assert add.param("MemberTimeToLive") == "0.02:00:00"
     lab.advance(timedelta(hours=2, seconds=1))
     assert _members(host) == []
 

@@ -21,14 +21,16 @@ VALUES = [
     ("REG_SZ", "2000/06/13 06:28.53", RegistryValueKind.String, "2000/06/13 06:28.53"),
     ("REG_EXPAND_SZ", "C:\\plain", RegistryValueKind.ExpandString, "C:\\plain"),
     ("REG_BINARY", "01 a0 ff", RegistryValueKind.Binary, b"\x01\xa0\xff"),
-    ("REG_DWORD", 4294967295, RegistryValueKind.DWord, 4294967295),
+    # 0xFFFFFFFF goes as Int32 -1 (SetValue's Convert.ToInt32 refuses 4294967295): same bits
+    ("REG_DWORD", 4294967295, RegistryValueKind.DWord, -1),
     ("REG_QWORD", 2**40, RegistryValueKind.QWord, 2**40),
+    ("REG_QWORD", 2**64 - 1, RegistryValueKind.QWord, -1),
     ("REG_MULTI_SZ", ["a", "b"], RegistryValueKind.MultiString, ("a", "b")),
 ]
 
 
 @pytest.mark.parametrize(
-    ("kind", "value", "stored_kind", "stored"), VALUES, ids=[v[0] for v in VALUES]
+    ("kind", "value", "stored_kind", "stored"), VALUES, ids=[f"{v[0]}={v[1]}" for v in VALUES]
 )
 def test_every_type_is_created_once(
     lab: DomainBackend, kind: str, value: object, stored_kind: RegistryValueKind, stored: object
