@@ -1,5 +1,5 @@
-"""The kinds of step. Each module file holds one kind: its argument schema (and, as the
-engine grows, its probe, diff, apply and undo)."""
+"""The kinds of step. Each module file holds one kind: its argument schema and its logic
+(probe, diff, apply, undo), reached as `MODULES[name].implementation`."""
 
 from __future__ import annotations
 

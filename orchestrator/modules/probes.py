@@ -93,15 +93,15 @@ def sms_client_status(args: SmsClientStatus) -> Logic[Values]:
     return _counts(found, max(total, len(found)), args.account)
 
 
+def _knows(client: Mapping[str, Any], account: str) -> bool:
+    """An installed client that holds `account` (it learnt it at a good check-in, Q237759)."""
+    known = client.get("KnownAccounts") or ()
+    return bool(client.get("Installed")) and any(same_name(k, account) for k in known)
+
+
 def _counts(clients: list[Mapping[str, Any]], total: int, account: str | None) -> Values:
     status = [str(c.get("Status")) for c in clients]
-    aware = sum(
-        1
-        for c in clients
-        if account
-        and c.get("Installed")
-        and any(same_name(k, account) for k in c.get("KnownAccounts") or ())
-    )
+    aware = sum(1 for c in clients if account and _knows(c, account))
     checked_in, uninstalled = status.count("CheckedIn"), status.count("Uninstalled")
     return {
         "total": total,

@@ -110,21 +110,7 @@ def task_xml(task: OneShotTask) -> str:
     """The Task Scheduler XML of a one-shot task (Register-ScheduledTask -Xml)."""
     if task.end <= task.start:
         raise ValueError("a one-shot task's end must come after its start")
-    user = principal_id(task.user)
-    logon = "ServiceAccount" if user in SERVICE_ACCOUNTS.values() else "S4U"
-    expire = (
-        f"<DeleteExpiredTaskAfter>{xml_duration(task.delete_expired_after)}"
-        "</DeleteExpiredTaskAfter>"
-        if task.delete_expired_after is not None
-        else ""
-    )
-    actions = "".join(
-        f"<Exec><Command>{escape(a.command)}</Command>"
-        + (f"<Arguments>{escape(a.arguments)}</Arguments>" if a.arguments else "")
-        + "</Exec>"
-        for a in task.actions
-    )
-    if not actions:
+    if not task.actions:
         raise ValueError("a task needs at least one action")
     return (
         f'<?xml version="1.0" encoding="UTF-16"?><Task version="1.2" xmlns="{TASK_NS}">'
@@ -134,17 +120,42 @@ def task_xml(task: OneShotTask) -> str:
         f"<StartBoundary>{boundary(task.start)}</StartBoundary>"
         f"<EndBoundary>{boundary(task.end)}</EndBoundary>"
         "<Enabled>true</Enabled></TimeTrigger></Triggers>"
-        f'<Principals><Principal id="Author"><UserId>{escape(user)}</UserId>'
+        f"{_principal(task.user)}{_settings(task)}"
+        f'<Actions Context="Author">{"".join(_exec(a) for a in task.actions)}</Actions></Task>'
+    )
+
+
+def _principal(user: str) -> str:
+    user_id = principal_id(user)
+    logon = "ServiceAccount" if user_id in SERVICE_ACCOUNTS.values() else "S4U"
+    return (
+        f'<Principals><Principal id="Author"><UserId>{escape(user_id)}</UserId>'
         f"<LogonType>{logon}</LogonType><RunLevel>HighestAvailable</RunLevel>"
         "</Principal></Principals>"
+    )
+
+
+def _settings(task: OneShotTask) -> str:
+    # DeleteExpiredTaskAfter is valid only because the trigger has an EndBoundary (S24)
+    expire = task.delete_expired_after
+    expire_xml = (
+        ""
+        if expire is None
+        else f"<DeleteExpiredTaskAfter>{xml_duration(expire)}</DeleteExpiredTaskAfter>"
+    )
+    return (
         "<Settings><MultipleInstancesPolicy>IgnoreNew</MultipleInstancesPolicy>"
         "<DisallowStartIfOnBatteries>false</DisallowStartIfOnBatteries>"
         "<StopIfGoingOnBatteries>false</StopIfGoingOnBatteries>"
         f"<StartWhenAvailable>{str(task.start_when_available).lower()}</StartWhenAvailable>"
-        f"<Enabled>true</Enabled><ExecutionTimeLimit>PT1H</ExecutionTimeLimit>{expire}"
+        f"<Enabled>true</Enabled><ExecutionTimeLimit>PT1H</ExecutionTimeLimit>{expire_xml}"
         "</Settings>"
-        f'<Actions Context="Author">{actions}</Actions></Task>'
     )
+
+
+def _exec(action: ExecAction) -> str:
+    arguments = f"<Arguments>{escape(action.arguments)}</Arguments>" if action.arguments else ""
+    return f"<Exec><Command>{escape(action.command)}</Command>{arguments}</Exec>"
 
 
 def command_text(command: Command) -> str:
