@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv test lint fmt typecheck unit clean
+.PHONY: venv test lint fmt typecheck unit demo clean
 
 venv: $(STAMP)
 
@@ -31,6 +31,10 @@ unit: venv
 	$(BIN)/pytest
 
 test: lint typecheck unit
+
+# The lab in the article's broken state, a recovery playbook run against it, the result.
+demo: venv
+	$(BIN)/orchestrator lab demo
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

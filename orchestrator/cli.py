@@ -185,6 +185,45 @@ def problem_json(problem: Problem) -> dict[str, object]:
 
 
 @app.command()
+def run(  # noqa: PLR0917 -- typer maps each option to a parameter
+    playbook: Annotated[Path, typer.Argument(help="The playbook to run.", show_default=False)],
+    inventory: Annotated[Path, typer.Option("--inventory", "-i", help="The inventory.")],
+    extra_vars: ExtraVarsOpt = None,
+    limit: LimitOpt = None,
+    forks: Annotated[
+        int | None, typer.Option(help="Hosts worked on at once (default 20).", min=1, max=1000)
+    ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Do not ask before changing anything.")
+    ] = False,
+    log_format: Annotated[
+        str | None,
+        typer.Option(help="console or json (default: json when stdout is not a terminal)."),
+    ] = None,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More detail.")] = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Warnings and errors only.")] = False,
+) -> None:
+    """Run a playbook against an inventory (asks first on a terminal unless --yes).
+
+    Exit codes: 0 success; 1 a host failed; 2 invalid input; 4 refused (cancelled at the
+    prompt); 5 a credential was rejected (circuit breaker: one attempt, no lockout).
+    """
+    from orchestrator.preparation import Request
+    from orchestrator.run_command import RunOptions, run_playbook
+
+    if log_format not in (None, "console", "json"):
+        _fail_usage(f"--log-format must be console or json, not {log_format!r}")
+    request = Request(playbook, inventory, tuple(extra_vars or ()), limit)
+    options = RunOptions(
+        forks=forks,
+        yes=yes,
+        log_format=log_format,  # type: ignore[arg-type]  # checked just above
+        verbosity=-1 if quiet else verbose,
+    )
+    raise typer.Exit(run_playbook(request, options))
+
+
+@app.command()
 def schema(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")

@@ -67,3 +67,19 @@ def _on_signals(stop: threading.Event) -> None:
 
     signal.signal(signal.SIGINT, handler)
     signal.signal(signal.SIGTERM, handler)
+
+
+@app.command()
+def demo(
+    playbook: Annotated[Path, typer.Option(help="The recovery playbook to run.")] = Path(
+        "playbooks/smsman-reinstall.yml"
+    ),
+    clients: Annotated[int, typer.Option(help="SMS clients in the lab.", min=5, max=10_000)] = 20,
+    workdir: Annotated[Path, typer.Option(help="Where the lab's inventory goes.")] = Path(
+        ".orchestrator/demo"
+    ),
+) -> None:
+    """The article's broken site in the lab, a recovery playbook run against it, the result."""
+    from orchestrator.lab.demo import run_demo
+
+    raise typer.Exit(run_demo(playbook, clients, workdir, out))

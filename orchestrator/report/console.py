@@ -54,7 +54,8 @@ class ConsoleObserver:
 
     def _step_started(self, event: ev.StepStarted) -> None:
         self.steps += 1
-        where = f"{len(event.hosts)} hosts" if event.hosts else "no host"
+        count = len(event.hosts)
+        where = {0: "no host", 1: "1 host"}.get(count, f"{count} hosts")
         self._print(f"\n[bold]STEP {self.steps}[/] {event.step} [dim]({event.module}, {where})[/]")
 
     def _finished(self, event: ev.HostStepFinished) -> None:

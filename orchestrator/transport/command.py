@@ -151,13 +151,14 @@ class CommandResult:
 
     def raise_for_errors(self, *, allow: Collection[str] = ()) -> None:
         """Raise RemoteError for the first error record whose ErrorId is not allowed."""
+        name = "<script>" if self.command.is_script else self.command.cmdlet  # never script text
         for error in self.errors:
             if error.error_id not in allow:
                 raise RemoteError(
-                    f"{self.command.cmdlet}: {error.message}",
+                    f"{name}: {error.message}",
                     fq_error_id=error.fq_error_id,
                     category=error.category,
-                    target=error.target,
+                    target="" if self.command.is_script else error.target,
                 )
 
 

@@ -1,0 +1,162 @@
+"""`make demo`: the lab in the article's broken state, a recovery playbook, the result.
+
+The lab runs in its own process (as it would be another machine), the playbook runs through
+the real command line and pypsrp, and the site's state is read before and after over WinRM.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from rich.console import Console
+from rich.table import Table
+
+from orchestrator.inventory.loader import load_inventory
+from orchestrator.logging import Redactor, configure
+from orchestrator.secrets import SecretResolver
+from orchestrator.transport.command import SWITCH, Command
+
+READY_TIMEOUT = 60.0
+BROKEN_TIMEOUT = 45.0
+
+
+@dataclass(frozen=True)
+class SiteState:
+    """What the demo shows before and after: the site as its own tools see it."""
+
+    clients: int
+    checked_in: int
+    failing: int
+    locked_out: tuple[str, ...]
+
+
+def run_demo(playbook: Path, clients: int, workdir: Path, console: Console) -> int:
+    """Start the lab, show the broken site, run the playbook, show the site again."""
+    configure(log_format="console", verbosity=-1, redactor=Redactor())
+    inventory = workdir / "inventory.yml"
+    with _lab(inventory, clients) as ready:
+        console.print(f"[bold]{ready}[/]", highlight=False)
+        before = _broken(inventory, console)
+        code = _run_playbook(playbook, inventory)
+        after = site_state(inventory)
+    console.print(_compare(before, after))
+    console.print(f"run exit code {code}", highlight=False)
+    return code
+
+
+@contextmanager
+def _lab(inventory: Path, clients: int) -> Iterator[str]:
+    process = subprocess.Popen(  # noqa: S603 -- our own interpreter and arguments
+        [
+            sys.executable,
+            "-m",
+            "orchestrator",
+            "lab",
+            "serve",
+            "--clients",
+            str(clients),
+            "--inventory-out",
+            str(inventory),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    try:
+        assert process.stdout is not None
+        yield _ready_line(process.stdout)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=30)
+
+
+def _broken(inventory: Path, console: Console) -> SiteState:
+    """Wait until the clients have locked their connection account out, as in the article."""
+    console.print("waiting for the clients to fail and lock their account out ...", highlight=False)
+    deadline = time.monotonic() + BROKEN_TIMEOUT
+    state = site_state(inventory)
+    while not state.locked_out and time.monotonic() < deadline:
+        time.sleep(1)
+        state = site_state(inventory)
+    return state
+
+
+def _ready_line(stdout: IO[str]) -> str:
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        line = stdout.readline()
+        if line.startswith("lab ready:"):
+            return line.strip()
+        if not line:
+            time.sleep(0.05)
+    raise RuntimeError("the lab did not start within a minute")
+
+
+def _run_playbook(playbook: Path, inventory: Path) -> int:
+    command = [
+        sys.executable,
+        "-m",
+        "orchestrator",
+        "run",
+        str(playbook),
+        "-i",
+        str(inventory),
+        "--yes",
+        "--log-format",
+        "console",
+        "-e",
+        "poll_interval=2s",
+    ]
+    return subprocess.run(command, check=False).returncode  # noqa: S603 -- our own CLI
+
+
+def site_state(inventory_path: Path) -> SiteState:
+    """The site's client check-in summary and the locked-out accounts, read over WinRM."""
+    from orchestrator.transport.psrp import PsrpConnector
+
+    inventory = load_inventory(inventory_path)
+    requests = inventory.secret_requests(inventory.hosts)
+    secrets = SecretResolver(interactive=False).resolve(list(requests))
+    credentials = {
+        name: (cred.username, secrets[cred.secret_name])
+        for name, cred in inventory.credentials.items()
+    }
+    with PsrpConnector(inventory, credentials) as connector:
+        site = next(h for h in inventory.hosts if "site_server" in h.roles)
+        dc = next(h for h in inventory.hosts if "domain_controller" in h.roles)
+        summary = connector.transport(site).run(Command.of("Get-CMClientStatusSummary")).outputs[0]
+        locked = connector.transport(dc).run(Command.of("Search-ADAccount", LockedOut=SWITCH))
+    return SiteState(
+        clients=int(summary["Total"]),
+        checked_in=int(summary["CheckedIn"]),
+        failing=int(summary["Failing"]),
+        locked_out=tuple(str(a["SamAccountName"]) for a in locked.outputs),
+    )
+
+
+def _compare(before: SiteState, after: SiteState) -> Table:
+    table = Table(title="site TB1, as its own tools see it", title_justify="left")
+    table.add_column("")
+    table.add_column("before")
+    table.add_column("after")
+    table.add_row(
+        "clients checked in",
+        f"{before.checked_in}/{before.clients}",
+        f"{after.checked_in}/{after.clients}",
+    )
+    table.add_row("clients failing", str(before.failing), str(after.failing))
+    table.add_row(
+        "accounts locked out",
+        ", ".join(before.locked_out) or "none",
+        ", ".join(after.locked_out) or "none",
+    )
+    return table

@@ -1,0 +1,144 @@
+"""`orchestrator run`: prepare, confirm, run with live progress or JSON logs, recap, exit code."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import structlog
+from rich.console import Console
+
+from orchestrator.engine.connect import Connector
+from orchestrator.engine.events import EventBus, Observer
+from orchestrator.engine.runner import Runner, RunResult, RunSettings
+from orchestrator.errors import InputError
+from orchestrator.logging import LogFormat, configure
+from orchestrator.preparation import Prepared, Request, prepare
+from orchestrator.report.console import ConsoleObserver, recap_table
+from orchestrator.report.logs import LogObserver
+from orchestrator.report.recap import Recap
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_REFUSED = 4
+EXIT_AUTH = 5
+
+ConnectorFactory = Callable[[Prepared], Connector]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How the operator wants the run to go and to look."""
+
+    forks: int | None = None
+    yes: bool = False
+    log_format: LogFormat | None = None
+    verbosity: int = 0
+
+
+def run_playbook(
+    request: Request,
+    options: RunOptions,
+    *,
+    connector_factory: ConnectorFactory | None = None,
+    console: Console | None = None,
+) -> int:
+    """Run a playbook; the exit code says how it went (see README: exit codes)."""
+    interactive = sys.stdin.isatty()
+    prepared = prepare(request, interactive=interactive)
+    _refuse_windows(prepared)
+    out = console or Console(highlight=False)
+    log_format = options.log_format or ("console" if out.is_terminal else "json")
+    configure(
+        log_format=log_format,
+        verbosity=options.verbosity if log_format == "json" else options.verbosity - 1,
+        redactor=prepared.redactor,
+        stream=sys.stdout if log_format == "json" else sys.stderr,
+    )
+    if interactive and not options.yes and not _confirmed(out, prepared):
+        out.print("cancelled at the prompt: nothing was changed", highlight=False)
+        return EXIT_REFUSED
+    recap = Recap()
+    observers: list[Observer] = [recap]
+    observers.append(
+        ConsoleObserver(out, verbosity=options.verbosity)
+        if log_format == "console"
+        else LogObserver()
+    )
+    result = _execute(prepared, options, EventBus(observers), connector_factory)
+    _report(out, log_format, recap, result)
+    return _exit_code(result)
+
+
+def _execute(
+    prepared: Prepared,
+    options: RunOptions,
+    bus: EventBus,
+    connector_factory: ConnectorFactory | None,
+) -> RunResult:
+    connector = (connector_factory or _psrp_connector)(prepared)
+    playbook = prepared.playbook
+    settings = RunSettings(
+        forks=options.forks or playbook.forks or 20,
+        serial=playbook.serial,
+        max_fail_percentage=playbook.max_fail_percentage,
+    )
+    runner = Runner(
+        playbook,
+        prepared.binding,
+        connector,
+        bus,
+        settings=settings,
+        usernames=prepared.usernames(),
+    )
+    return runner.run()
+
+
+def _psrp_connector(prepared: Prepared) -> Connector:
+    from orchestrator.transport.psrp import PsrpConnector  # pypsrp loads only when a run needs it
+
+    return PsrpConnector(prepared.inventory, prepared.credentials)
+
+
+def _refuse_windows(prepared: Prepared) -> None:
+    window = next(prepared.playbook.windows(), None)
+    if window is not None:
+        raise InputError.single(
+            f"window '{window.name}' needs timed rollback, which this version cannot run yet:"
+            " its changes would not be undone by the deadline",
+            location=window.location,
+            hint="run playbooks without windows, or wait for rollback windows (issue 5)",
+        )
+
+
+def _confirmed(out: Console, prepared: Prepared) -> bool:
+    playbook = prepared.playbook
+    steps = list(playbook.steps())
+    out.print(f"[bold]{playbook.name}[/]", highlight=False)
+    out.print(f"{len(steps)} steps on {len(prepared.hosts())} hosts of {prepared.inventory.path}")
+    for step in (s for s in steps if s.irreversible):
+        out.print(f"  [yellow]irreversible:[/] {step.name}", highlight=False)
+    answer = out.input("Run it? [y/N] ").strip().lower()
+    return answer in ("y", "yes")
+
+
+def _report(out: Console, log_format: LogFormat, recap: Recap, result: RunResult) -> None:
+    if log_format == "json":
+        structlog.get_logger("orchestrator").info(
+            "run.recap",
+            run=result.run_id,
+            hosts={h: vars(c) for h, c in recap.hosts.items()},
+            failed=result.failed,
+        )
+        return
+    out.print()
+    out.print(recap_table(recap))
+    for rejection in result.rejections:
+        out.print(f"[bold red]authentication failed:[/] {rejection.explain()}", highlight=False)
+
+
+def _exit_code(result: RunResult) -> int:
+    if result.rejections:
+        return EXIT_AUTH
+    return EXIT_FAILED if result.failed else EXIT_OK
