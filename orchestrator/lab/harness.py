@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -44,6 +45,8 @@ class LabOptions:
     auth: str = "ntlm"
     state_dir: Path | None = None
     start_now: bool = False  # the lab clock starts at the real time, not the scenario's date
+    retry_interval: timedelta | None = None  # CCIM retry after a failure (scenario default)
+    success_interval: timedelta | None = None  # CCIM cycle after a success (scenario default)
 
 
 class RunningLab:
@@ -51,9 +54,14 @@ class RunningLab:
 
     def __init__(self, options: LabOptions) -> None:
         self.options = options
-        self.scenario: Scenario = load_scenario(
-            options.scenario, Overrides(clients=options.clients)
+        start = datetime.now(UTC).replace(microsecond=0) if options.start_now else None
+        overrides = Overrides(
+            clients=options.clients,
+            start=start,
+            retry_interval=options.retry_interval,
+            success_interval=options.success_interval,
         )
+        self.scenario: Scenario = load_scenario(options.scenario, overrides)
         self.backend = DomainBackend.from_scenario(self.scenario, manual_clock=options.manual_clock)
         self.server = LabServer(
             self.backend,
