@@ -4,8 +4,10 @@
       InputError          playbook, inventory, CLI or vars: carries Problems (file:line:col, field)
       TransportError      talking to a host failed
         AuthError           401 or locked out: NEVER retried (retries lock accounts out)
-        ConnectError        refused, DNS, TLS: retried
+        ConnectError        refused, DNS, TLS, 503: retried
         OperationTimeout    no answer in time: retried
+        ServerError         HTTP 500/502/504 from the endpoint: retried (the step probes again
+                            first, so a change is never made twice)
       RemoteError         a cmdlet's error record; retried only when the module says it is transient
       StepError           a step's own check failed: an unexpected exit code, a wait that timed
                           out, a state the module cannot reach; never retried
@@ -119,6 +121,10 @@ class AuthError(TransportError):
 
 class ConnectError(TransientError):
     """The host could not be reached: refused, DNS, TLS."""
+
+
+class ServerError(TransientError):
+    """The WinRM endpoint answered with a server error (HTTP 500, 502, 504)."""
 
 
 class OperationTimeout(TransientError):  # noqa: N818 -- the name DESIGN.md gives it

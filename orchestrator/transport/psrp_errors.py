@@ -9,7 +9,8 @@
     requests ReadTimeout                       OperationTimeout   transient
     WSManFault 2150858793 (w:TimedOut)         OperationTimeout   open() does not swallow it
     WSManFault 2150858843 (shell not found)    ConnectError       the pool is gone: reopened
-    other HTTP codes (400, 500 ...)            TransportError
+    HTTP 500, 502, 504                         ServerError        transient: the runner re-probes
+    other HTTP codes (400 ...)                 TransportError
     other WSManFaults, PSRP state errors       TransportError
     anything else pypsrp raises (SpnegoError,  TransportError     e.g. not a WinRM endpoint
       KeyError, ParseError ...)
@@ -33,6 +34,7 @@ from orchestrator.errors import (
     AuthError,
     ConnectError,
     OperationTimeout,
+    ServerError,
     TransportError,
     Where,
 )
@@ -91,6 +93,8 @@ def _http_status(exc: WinRMTransportError, host: str, where: Where) -> Transport
         return AuthError(f"{host}: the credential was rejected (HTTP 401)", where=where)
     if code == 503:
         return ConnectError(f"{host}: WinRM is unavailable (HTTP 503)", where=where)
+    if code in (500, 502, 504):
+        return ServerError(f"{host}: HTTP {code} from the WinRM endpoint", where=where)
     return TransportError(f"{host}: HTTP {code} from the WinRM endpoint", where=where)
 
 

@@ -208,7 +208,7 @@ def test_a_wrong_admin_password_is_tried_exactly_once(
 def test_retries_under_faults_make_no_change_twice(
     broken: tuple[RunningLab, Path, Site], tmp_path: Path
 ) -> None:
-    """A 503 before the change and a dropped reply after it: retried, the account made once."""
+    """An HTTP 500 before the change, a dropped reply after it: retried, the account made once."""
     lab, inventory, site = broken
     playbook = tmp_path / "create.yml"
     playbook.write_text(

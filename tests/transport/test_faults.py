@@ -13,6 +13,7 @@ import pytest
 from orchestrator.errors import (
     ConnectError,
     OperationTimeout,
+    ServerError,
     TransientError,
     TransportError,
 )
@@ -44,7 +45,7 @@ def _enabled(client: LabClient, name: str) -> bool:
     [
         (FaultSpec(drop=True, actions=COMMAND, times=1), ConnectError, True),
         (FaultSpec(http_status=503, actions=COMMAND, times=1), ConnectError, True),
-        (FaultSpec(http_status=500, actions=COMMAND, times=1), TransportError, False),
+        (FaultSpec(http_status=500, actions=COMMAND, times=1), ServerError, True),
         (FaultSpec(hang=HANG, actions=COMMAND, times=1), OperationTimeout, True),
     ],
     ids=["drop", "503", "500", "hang"],
