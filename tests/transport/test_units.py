@@ -15,7 +15,13 @@ from pypsrp.exceptions import AuthenticationError, WinRMTransportError, WSManFau
 from pypsrp.powershell import RunspacePool
 from pypsrp.wsman import WSMan
 
-from orchestrator.errors import AuthError, ConnectError, OperationTimeout, TransportError
+from orchestrator.errors import (
+    AuthError,
+    ConnectError,
+    OperationTimeout,
+    ServerError,
+    TransportError,
+)
 from orchestrator.inventory.model import Auth, Connection, Encryption, Host, Scheme
 from orchestrator.secrets import Secret
 from orchestrator.transport.command import Command
@@ -126,7 +132,8 @@ def test_repr_names_the_endpoint_not_the_password() -> None:
     (AuthenticationError("Failed to authenticate the user x with ntlm"), AuthError),
     (WinRMTransportError("http", 401, ""), AuthError),
     (WinRMTransportError("http", 503, ""), ConnectError),
-    (WinRMTransportError("http", 500, ""), TransportError),
+    (WinRMTransportError("http", 500, ""), ServerError),
+    (WinRMTransportError("http", 504, ""), ServerError),
     (WinRMTransportError("http", 400, ""), TransportError),
     (WSManFaultError(5, "", "Access is denied.", "", "", ""), AuthError),
     (WSManFaultError(2150858793, "", "timed out", "", "", ""), OperationTimeout),
