@@ -12,6 +12,7 @@
       StepError           a step's own check failed: an unexpected exit code, a wait that timed
                           out, a state the module cannot reach; never retried
       WindowError         a rollback window's deadline passed or its undo failed
+      RunInterruptedError Ctrl-C or SIGTERM: forward work stops, open windows revert
 
 Third-party exceptions are translated into these at the boundary (`raise ... from exc`), so
 callers never catch pypsrp, requests or pydantic types.
@@ -163,3 +164,7 @@ class StepError(OrchestratorError):
 
 class WindowError(OrchestratorError):
     """A rollback window's deadline passed or its undo failed."""
+
+
+class RunInterruptedError(OrchestratorError):
+    """The run was asked to stop (Ctrl-C, SIGTERM): no new work, open windows revert."""

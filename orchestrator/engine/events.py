@@ -101,6 +101,44 @@ class StepFinished:
 
 
 @dataclass(frozen=True)
+class WindowOpened:
+    """A timed rollback window opened: everything in it is undone by `deadline`."""
+
+    window: str
+    deadline: datetime
+    revert_budget: float
+    budget_explained: str
+
+
+@dataclass(frozen=True)
+class WindowClosing:
+    """A window stops forward work and reverts, and why."""
+
+    window: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class UndoFinished:
+    """One change undone (and verified), or a host whose revert could not complete."""
+
+    window: str
+    host: str
+    step: str
+    verified: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class WindowClosed:
+    """A window closed; `open_hosts` still hold changes (their failsafes stay armed)."""
+
+    window: str
+    complete: bool
+    open_hosts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class RunAborted:
     """The run stopped before its end, and why."""
 
@@ -125,6 +163,10 @@ Event = (
     | HostStepFinished
     | CredentialRejected
     | StepFinished
+    | WindowOpened
+    | WindowClosing
+    | UndoFinished
+    | WindowClosed
     | RunAborted
     | RunFinished
 )

@@ -11,7 +11,8 @@ from orchestrator.engine import events as ev
 from orchestrator.engine.breaker import CredentialBreaker, Rejection
 from orchestrator.engine.connect import Connector
 from orchestrator.engine.retry import retrying
-from orchestrator.engine.step import Deadline, Status, StepOutcome, drive, execute
+from orchestrator.engine.step import Deadline, Status, StepOutcome, drive, earliest, execute
+from orchestrator.engine.window import Guard, guarded_execute
 from orchestrator.errors import AuthError, ConnectError, OrchestratorError, RemoteError
 from orchestrator.inventory.model import Host
 from orchestrator.modules import MODULES
@@ -43,8 +44,18 @@ class HostStepRunner:
         self._out: set[str] = set()
         self._lock = threading.Lock()
 
-    def run(self, step: Step, host: Host) -> None:
-        """Run the step on the host, whatever happens, and report the result."""
+    def run(
+        self,
+        step: Step,
+        host: Host,
+        guard: Guard | None = None,
+        cap: Deadline | None = None,
+    ) -> None:
+        """Run the step on the host, whatever happens, and report the result.
+
+        guard: the window's journal/failsafe around the change, for steps inside a window.
+        cap: when forward work must stop at the latest (a window's revert budget).
+        """
         rejection = self.breaker.rejection(host.connection.credential)
         if rejection is not None:
             self._finish(step, host, Status.FAILED, error=rejection.explain())
@@ -54,7 +65,7 @@ class HostStepRunner:
             if not self._when(step, variables):
                 self._finish(step, host, Status.SKIPPED, summary="when: condition is false")
                 return
-            self._run_module(step, host, variables)
+            self._run_module(step, host, variables, guard, cap)
         except AuthError:
             self.reject(host, step)
         except ConnectError as exc:
@@ -67,7 +78,14 @@ class HostStepRunner:
             return step.when is not False
         return bool(self.templar.evaluate(step.when, variables))
 
-    def _run_module(self, step: Step, host: Host, variables: Mapping[str, Any]) -> None:
+    def _run_module(
+        self,
+        step: Step,
+        host: Host,
+        variables: Mapping[str, Any],
+        guard: Guard | None,
+        cap: Deadline | None,
+    ) -> None:
         module = (self.modules or module_for)(step.module)
         args = self.binding.args_of(step, host)
         if args is None:
@@ -77,12 +95,20 @@ class HostStepRunner:
         def attempt() -> StepOutcome:
             attempts[0] += 1
             self.bus.emit(ev.HostStepStarted(step.name, host.name, attempts[0]))
+            ctx = self._context(host, variables)
+            logic = (
+                guarded_execute(
+                    module, args, ctx, step=step.name, module_name=step.module, guard=guard
+                )
+                if guard is not None
+                else execute(module, args, ctx)
+            )
             return drive(
-                execute(module, args, self._context(host, variables)),
+                logic,
                 self.connector.transport(host),
                 sleep=self.sleep,
                 on_progress=lambda p: self._progress(step, host, p),
-                deadline=self._deadline(step),
+                deadline=earliest(self._deadline(step), cap),
             )
 
         controller = retrying(

@@ -24,13 +24,21 @@ from orchestrator.engine import events as ev
 from orchestrator.engine.breaker import CredentialBreaker, Rejection
 from orchestrator.engine.connect import Connector
 from orchestrator.engine.hoststep import HostStepRunner
+from orchestrator.engine.nojournal import NoJournal
 from orchestrator.engine.retry import retrying
 from orchestrator.engine.step import Status, StepOutcome
-from orchestrator.errors import AuthError, ConnectError, OrchestratorError
+from orchestrator.engine.windowrun import Failsafes, WindowJournal, WindowOutcome, WindowRunner
+from orchestrator.errors import (
+    AuthError,
+    ConnectError,
+    OrchestratorError,
+    RunInterruptedError,
+    WindowError,
+)
 from orchestrator.inventory.model import Host
 from orchestrator.modules.protocol import Module
 from orchestrator.playbook.binding import Binding
-from orchestrator.playbook.model import Playbook, Step
+from orchestrator.playbook.model import Playbook, Step, Window
 from orchestrator.playbook.templating import Templar
 
 
@@ -52,11 +60,18 @@ class RunResult:
     failed_hosts: dict[str, str] = field(default_factory=dict)
     rejections: list[Rejection] = field(default_factory=list)
     aborted: str | None = None
+    refused: str | None = None
+    windows: list[WindowOutcome] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
         """True when a host failed, was unreachable, or the run stopped early."""
-        return bool(self.failed_hosts or self.rejections or self.aborted)
+        return bool(self.failed_hosts or self.rejections or self.aborted or self.refused)
+
+    @property
+    def still_open(self) -> list[str]:
+        """Hosts whose window changes could not all be reverted (failsafes still armed)."""
+        return [host for w in self.windows for host in w.open_hosts]
 
 
 class Runner:
@@ -73,6 +88,9 @@ class Runner:
         templar: Templar | None = None,
         usernames: Mapping[str, str] | None = None,
         modules: Callable[[str], Module[Any, Any]] | None = None,
+        journal: WindowJournal | None = None,
+        failsafes: Callable[[Window], Failsafes | None] | None = None,
+        run_id: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -86,20 +104,55 @@ class Runner:
             max_fail_percentage=playbook.max_fail_percentage,
         )
         self.breaker = CredentialBreaker()
-        self.result = RunResult(run_id=uuid.uuid4().hex[:12])
+        self.result = RunResult(run_id=run_id or uuid.uuid4().hex[:12])
         self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._stop_reason = ""
+        self._real_sleep = sleep
         self.hosts = HostStepRunner(
             binding=binding,
             connector=connector,
             bus=bus,
             breaker=self.breaker,
             templar=templar or Templar(),
-            sleep=sleep,
+            sleep=self._sleep,
             monotonic=monotonic,
             record=self._record,
             usernames=usernames,
             modules=modules,
         )
+        self.windows = WindowRunner(
+            hosts=self.hosts,
+            connector=connector,
+            bus=bus,
+            journal=journal or NoJournal(),
+            failsafes=failsafes or (lambda _window: None),
+            forks=self.settings.forks,
+            failed=lambda host: not self._active(host),
+            stopping=self.stop_requested,
+            monotonic=monotonic,
+        )
+
+    # -- stopping ------------------------------------------------------------------------------
+
+    def request_stop(self, reason: str) -> None:
+        """Stop forward work (Ctrl-C, SIGTERM): open windows revert, no new step starts."""
+        if not self._stop.is_set():
+            self._stop_reason = reason
+            self._stop.set()
+
+    def stop_requested(self) -> str | None:
+        """Why the run was asked to stop, if it was."""
+        return self._stop_reason if self._stop.is_set() else None
+
+    def _sleep(self, seconds: float) -> None:
+        """Sleep, unless asked to stop: waits (wait_for, retries) end at once on Ctrl-C."""
+        if self._real_sleep is not time.sleep:
+            self._real_sleep(seconds)  # an injected test clock
+        elif self._stop.wait(seconds):
+            raise RunInterruptedError(self._stop_reason)
+        if self._stop.is_set():
+            raise RunInterruptedError(self._stop_reason)
 
     # -- the run -------------------------------------------------------------------------------
 
@@ -121,18 +174,71 @@ class Runner:
 
     def _run_batch(self, pool: ThreadPoolExecutor, batch: Sequence[Host]) -> bool:
         names = {h.name for h in batch}
-        for index, (step, targets) in enumerate(self.binding.steps):
-            hosts = [h for h in targets if h.name in names and self._active(h)]
-            self.bus.emit(ev.StepStarted(index, step.name, step.module, _names(hosts)))
-            futures = [pool.submit(self.hosts.run, step, host) for host in hosts]
-            wait(futures)
-            for future in futures:
-                future.result()  # a bug in a step's thread must not pass silently
-            self.bus.emit(ev.StepFinished(index, step.name, self._counts(step, hosts)))
+        for segment in self._segments():
+            targets = [
+                (i, step, [h for h in hosts if h.name in names]) for i, step, hosts in segment
+            ]
+            if self.stop_requested():
+                self._abort(f"stopped: {self._stop_reason}")
+                return False
+            window = self._window_of(segment[0][1])
+            ok = (
+                self._run_window(pool, window, targets)
+                if window
+                else self._run_step(pool, targets[0])
+            )
+            if not ok:
+                return False
             if self._too_many_failed(batch):
                 self._abort(f"more than {self.settings.max_fail_percentage}% of a batch failed")
                 return False
         return True
+
+    def _run_step(self, pool: ThreadPoolExecutor, item: tuple[int, Step, list[Host]]) -> bool:
+        index, step, targets = item
+        hosts = [h for h in targets if self._active(h)]
+        self.bus.emit(ev.StepStarted(index, step.name, step.module, _names(hosts)))
+        futures = [pool.submit(self.hosts.run, step, host) for host in hosts]
+        wait(futures)
+        for future in futures:
+            future.result()  # a bug in a step's thread must not pass silently
+        self.bus.emit(ev.StepFinished(index, step.name, self._counts(step, hosts)))
+        return True
+
+    def _run_window(
+        self, pool: ThreadPoolExecutor, window: Window, steps: list[tuple[int, Step, list[Host]]]
+    ) -> bool:
+        try:
+            outcome = self.windows.run(pool, window, steps)
+        except WindowError as exc:
+            self.result.refused = str(exc)
+            self.bus.emit(ev.RunAborted(str(exc)))
+            return False
+        self.result.windows.append(outcome)
+        if outcome.reason or not outcome.reverted:
+            self._abort(
+                f"window '{window.name}' stopped early: {outcome.reason}"
+                if outcome.reason
+                else f"window '{window.name}' could not be fully reverted"
+            )
+            return False
+        return True
+
+    def _segments(self) -> list[list[tuple[int, Step, Sequence[Host]]]]:
+        """Steps in order; the consecutive steps of one window form one segment."""
+        segments: list[list[tuple[int, Step, Sequence[Host]]]] = []
+        for index, (step, targets) in enumerate(self.binding.steps):
+            same = segments and step.window and segments[-1][0][1].window == step.window
+            if same:
+                segments[-1].append((index, step, targets))
+            else:
+                segments.append([(index, step, targets)])
+        return segments
+
+    def _window_of(self, step: Step) -> Window | None:
+        if step.window is None:
+            return None
+        return next(w for w in self.playbook.windows() if w.name == step.window)
 
     # -- preflight -----------------------------------------------------------------------------
 

@@ -54,17 +54,24 @@ def execute(module: Module[Any, Any], args: ArgsModel, ctx: StepContext) -> Logi
 
 @dataclass(frozen=True)
 class Deadline:
-    """When an attempt must be over (a step's `timeout:`), on a monotonic clock."""
+    """When an attempt must be over (a step's `timeout:`, a window's), on a monotonic clock."""
 
     at: float
     monotonic: Callable[[], float]
+    reason: str = "step timeout reached"
 
     def remaining(self, what: str) -> timedelta:
         """Time left; OperationTimeout when there is none."""
         left = self.at - self.monotonic()
         if left <= 0:
-            raise OperationTimeout(f"step timeout reached before {what}")
+            raise OperationTimeout(f"{self.reason} before {what}")
         return timedelta(seconds=left)
+
+
+def earliest(*deadlines: Deadline | None) -> Deadline | None:
+    """The deadline that comes first, if any."""
+    present = [d for d in deadlines if d is not None]
+    return min(present, key=lambda d: d.at) if present else None
 
 
 def drive(
@@ -101,7 +108,7 @@ def _perform(
         seconds_left = deadline.remaining("waiting").total_seconds()
         sleep(min(instruction.seconds, seconds_left))
         if instruction.seconds >= seconds_left:
-            raise OperationTimeout("step timeout reached while waiting")
+            raise OperationTimeout(f"{deadline.reason} while waiting")
         return None
     on_progress(instruction)
     return None

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from orchestrator.errors import AuthError
+from orchestrator.errors import AuthError, RemoteError
 from orchestrator.inventory.model import Host
 from orchestrator.modules.protocol import Diff, DiffKind, Logic, StepContext, Wait
 from orchestrator.transport.command import Command, CommandResult
@@ -22,6 +22,7 @@ class Script:
     errors: list[Exception] = field(default_factory=list)
     delay: float = 0.0
     state: dict[str, Any] = field(default_factory=dict)
+    refuse_value: str | None = None  # a Set to this value fails with a cmdlet error
 
 
 class FakeTransport:
@@ -40,6 +41,9 @@ class FakeTransport:
             if self.script.errors:
                 raise self.script.errors.pop(0)
         if command.cmdlet == "Set":
+            refused = self.script.refuse_value
+            if refused is not None and command.param("Value") == refused:
+                raise RemoteError("Set: access denied", fq_error_id="AccessDenied,Fake")
             self.script.state["value"] = command.param("Value")
         return CommandResult(command, (self.script.state.get("value"),))
 

@@ -1,0 +1,300 @@
+"""Running one window: read the targets' clocks, check the revert fits, guard every change,
+stop forward work in time, and always revert (undo, verify, disarm) before moving on."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from orchestrator.engine import events as ev
+from orchestrator.engine.connect import Connector
+from orchestrator.engine.hoststep import HostStepRunner, module_for
+from orchestrator.engine.retry import retrying
+from orchestrator.engine.step import Deadline, drive
+from orchestrator.engine.window import (
+    Change,
+    PendingChange,
+    UndoResult,
+    WindowRuntime,
+    check_feasible,
+    revert_budget,
+    revert_change,
+)
+from orchestrator.errors import OrchestratorError
+from orchestrator.inventory.model import Host
+from orchestrator.modules.protocol import Logic, StepContext
+from orchestrator.playbook.model import Step, Window
+from orchestrator.transport.command import Command
+
+
+class WindowJournal(Protocol):
+    """What a window writes to the journal (before each change it describes)."""
+
+    def open_window(self, name: str, deadline: datetime, failsafe: str) -> int:
+        """Record that a window opened; its id."""
+        ...
+
+    def record_intent(self, window_id: int, change: PendingChange, step_index: int) -> int:
+        """Record a change and its undo BEFORE it is made; the change id."""
+        ...
+
+    def mark_change(self, change_id: int, state: str) -> None:
+        """applied, undone, undo_failed ..."""
+        ...
+
+    def record_failsafe(self, window_id: int, host: str, armed: Any) -> None:
+        """Remember a host's armed failsafe so a later rollback can disarm it."""
+        ...
+
+    def close_window(self, window_id: int, status: str) -> None:
+        """closed or rollback_incomplete."""
+        ...
+
+
+class Failsafes(Protocol):
+    """The target-side failsafe, as sans-IO logic per host."""
+
+    def prepare(self, host: str, deadline: datetime) -> Logic[None]:
+        """Read the host's clock (skew) before anything is armed on it."""
+        ...
+
+    def arm(self, host: str, undo: tuple[Command, ...]) -> Logic[Any]:
+        """(Re)register the host's failsafe holding all its undo commands; the armed task."""
+        ...
+
+    def disarm(self, host: str) -> Logic[None]:
+        """Remove the host's failsafe (idempotent)."""
+        ...
+
+
+@dataclass
+class WindowOutcome:
+    """How a window went."""
+
+    name: str
+    finished: bool  # every step ran (no early stop)
+    reverted: bool  # every change was undone and verified
+    open_hosts: list[str] = field(default_factory=list)  # hosts whose revert did not complete
+    reason: str = ""
+
+
+@dataclass
+class _Guard:
+    """The journal and failsafe around each change of one window."""
+
+    runtime: WindowRuntime
+    journal: WindowJournal
+    failsafes: Failsafes | None
+    step_index: Callable[[str], int]
+
+    def before_change(self, change: PendingChange) -> int:
+        change_id = self.journal.record_intent(
+            self.runtime.window_id, change, self.step_index(change.step)
+        )
+        self.runtime.add(
+            Change(
+                change_id,
+                change.host,
+                change.step,
+                change.module,
+                change.args,
+                change.diff.before,
+                change.undo,
+            )
+        )
+        return change_id
+
+    def arm(self, host: str) -> Logic[None]:
+        if self.failsafes is None:
+            return
+        armed = yield from self.failsafes.arm(host, self.runtime.host_undo(host))
+        self.journal.record_failsafe(self.runtime.window_id, host, armed)
+
+    def applied(self, change_id: int) -> None:
+        self.journal.mark_change(change_id, "applied")
+
+
+@dataclass
+class WindowRunner:
+    """Runs the steps of one window over a batch of hosts, then reverts them."""
+
+    hosts: HostStepRunner
+    connector: Connector
+    bus: ev.EventBus
+    journal: WindowJournal
+    failsafes: Callable[[Window], Failsafes | None]
+    forks: int
+    failed: Callable[[Host], bool]
+    stopping: Callable[[], str | None]
+    monotonic: Callable[[], float] = time.monotonic
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    def run(
+        self,
+        pool: ThreadPoolExecutor,
+        window: Window,
+        steps: Sequence[tuple[int, Step, Sequence[Host]]],
+    ) -> WindowOutcome:
+        """Open the window, run its steps, and revert everything it changed."""
+        hosts = _distinct(h for _, _, targets in steps for h in targets if not self.failed(h))
+        if not hosts:
+            return WindowOutcome(window.name, finished=True, reverted=True)
+        deadline = self.now() + window.deadline
+        safes = self.failsafes(window)
+        latency = self._measure(pool, hosts, safes, deadline)
+        budget = revert_budget(
+            hosts=len(hosts),
+            forks=self.forks,
+            steps=len(steps),
+            latency=latency,
+            connect_timeout=max(h.connection.connection_timeout.total_seconds() for h in hosts),
+        )
+        check_feasible(window.name, window.deadline, budget)
+        runtime = WindowRuntime(
+            window.name,
+            deadline,
+            self.monotonic() + window.deadline.total_seconds() - budget.seconds,
+            window.failsafe,
+            budget=budget,
+        )
+        runtime.hosts = {h.name: h for h in hosts}
+        runtime.window_id = self.journal.open_window(window.name, deadline, window.failsafe)
+        self.bus.emit(ev.WindowOpened(window.name, deadline, budget.seconds, budget.explain()))
+        reason = self._forward(pool, runtime, safes, steps)
+        return self._revert(pool, runtime, safes, reason)
+
+    # -- forward -------------------------------------------------------------------------------
+
+    def _measure(
+        self,
+        pool: ThreadPoolExecutor,
+        hosts: list[Host],
+        safes: Failsafes | None,
+        deadline: datetime,
+    ) -> float:
+        """Read every target's clock (the failsafe needs it) and time the round trips."""
+        timings: list[float] = []
+
+        def one(host: Host) -> None:
+            started = self.monotonic()
+            logic = safes.prepare(host.name, deadline) if safes else _noop()
+            drive(logic, self.connector.transport(host), sleep=time.sleep)
+            timings.append(self.monotonic() - started)
+
+        futures = [pool.submit(one, h) for h in hosts]
+        wait(futures)
+        for future in futures:
+            future.result()
+        return max(timings, default=1.0)
+
+    def _forward(
+        self,
+        pool: ThreadPoolExecutor,
+        runtime: WindowRuntime,
+        safes: Failsafes | None,
+        steps: Sequence[tuple[int, Step, Sequence[Host]]],
+    ) -> str:
+        index_of = {step.name: index for index, step, _ in steps}
+        guard = _Guard(runtime, self.journal, safes, index_of.__getitem__)
+        cap = Deadline(runtime.stop_at, self.monotonic, "window deadline near: stopping to revert")
+        for index, step, targets in steps:
+            hosts = [h for h in targets if not self.failed(h)]
+            self.bus.emit(
+                ev.StepStarted(index, step.name, step.module, tuple(h.name for h in hosts))
+            )
+            futures = [pool.submit(self.hosts.run, step, h, guard, cap) for h in hosts]
+            wait(futures)
+            for future in futures:
+                future.result()
+            self.bus.emit(ev.StepFinished(index, step.name, {}))
+            reason = self._stop_reason(runtime, hosts)
+            if reason:
+                return reason
+        return ""
+
+    def _stop_reason(self, runtime: WindowRuntime, hosts: Sequence[Host]) -> str:
+        stopping = self.stopping()
+        if stopping:
+            return stopping
+        failed = [h.name for h in hosts if self.failed(h)]
+        if failed:
+            return f"a step failed inside the window on {', '.join(failed)}"
+        if self.monotonic() >= runtime.stop_at:
+            return "the deadline is near: only the revert's time is left"
+        return ""
+
+    # -- revert --------------------------------------------------------------------------------
+
+    def _revert(
+        self, pool: ThreadPoolExecutor, runtime: WindowRuntime, safes: Failsafes | None, reason: str
+    ) -> WindowOutcome:
+        self.bus.emit(ev.WindowClosing(runtime.name, reason or "the window's steps are done"))
+        by_host = runtime.changes_by_host()
+        armed_hosts = sorted(by_host)
+        futures = {
+            host: pool.submit(self._revert_host, runtime, host, by_host.get(host, []), safes)
+            for host in armed_hosts
+        }
+        wait(list(futures.values()))
+        open_hosts = [host for host, future in futures.items() if not future.result()]
+        status = "closed" if not open_hosts else "rollback_incomplete"
+        self.journal.close_window(runtime.window_id, status)
+        self.bus.emit(ev.WindowClosed(runtime.name, not open_hosts, tuple(open_hosts)))
+        return WindowOutcome(runtime.name, not reason, not open_hosts, open_hosts, reason)
+
+    def _revert_host(
+        self, runtime: WindowRuntime, host: str, changes: list[Change], safes: Failsafes | None
+    ) -> bool:
+        """Undo the host's changes (last first), verify each, then disarm. True when done."""
+        pending = list(changes)
+        try:
+            transport = self.connector.transport(runtime.hosts[host])
+            verified = True
+            while pending:
+                verified = self._undo_one(pending[0], transport).verified and verified
+                pending.pop(0)
+            if verified and safes is not None:
+                _retry(lambda: drive(safes.disarm(host), transport, sleep=time.sleep))
+        except OrchestratorError as exc:
+            for change in pending:
+                self.journal.mark_change(change.change_id, "undo_failed")
+            detail = f"could not be reverted ({exc}); its failsafe stays armed for the deadline"
+            self.bus.emit(ev.UndoFinished(runtime.name, host, "", False, detail))
+            return False
+        return verified
+
+    def _undo_one(self, change: Change, transport: Any) -> UndoResult:
+        module = (self.hosts.modules or module_for)(change.module)
+        ctx = StepContext(change.host)
+        result: UndoResult = _retry(
+            lambda: drive(revert_change(change, module, ctx), transport, sleep=time.sleep)
+        )
+        self.journal.mark_change(change.change_id, "undone" if result.verified else "undo_failed")
+        self.bus.emit(ev.UndoFinished("", change.host, change.step, result.verified, result.detail))
+        return result
+
+
+def _retry(action: Callable[[], Any]) -> Any:
+    """Reverting retries transient failures with the default policy (never auth)."""
+    return retrying(None, (), sleep=time.sleep)(action)
+
+
+def _noop() -> Logic[None]:
+    return
+    yield  # a generator that does nothing
+
+
+def _distinct(hosts: Any) -> list[Host]:
+    seen: dict[str, Host] = {}
+    for host in hosts:
+        seen.setdefault(host.name, host)
+    return list(seen.values())
+
+
+def deadline_on(target_skew: timedelta, deadline: datetime) -> datetime:
+    """A deadline expressed on a target's clock (the target runs `skew` ahead of us)."""
+    return deadline + target_skew
