@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from types import FrameType
 
 import structlog
 from rich.console import Console
@@ -12,7 +15,6 @@ from rich.console import Console
 from orchestrator.engine.connect import Connector
 from orchestrator.engine.events import EventBus, Observer
 from orchestrator.engine.runner import Runner, RunResult, RunSettings
-from orchestrator.errors import InputError
 from orchestrator.logging import LogFormat, configure
 from orchestrator.preparation import Prepared, Request, prepare
 from orchestrator.report.console import ConsoleObserver, recap_table
@@ -20,8 +22,9 @@ from orchestrator.report.logs import LogObserver
 from orchestrator.report.recap import Recap
 
 EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_REFUSED = 4
+EXIT_FAILED = 1  # failed, and everything a window changed was rolled back
+EXIT_INCOMPLETE = 3  # failed, and a window's rollback is incomplete (failsafes still armed)
+EXIT_REFUSED = 4  # refused: cancelled at the prompt, a window that cannot revert in time
 EXIT_AUTH = 5
 
 ConnectorFactory = Callable[[Prepared], Connector]
@@ -47,7 +50,6 @@ def run_playbook(
     """Run a playbook; the exit code says how it went (see README: exit codes)."""
     interactive = sys.stdin.isatty()
     prepared = prepare(request, interactive=interactive)
-    _refuse_windows(prepared)
     out = console or Console(highlight=False)
     log_format = options.log_format or ("console" if out.is_terminal else "json")
     configure(
@@ -101,17 +103,6 @@ def _psrp_connector(prepared: Prepared) -> Connector:
     return PsrpConnector(prepared.inventory, prepared.credentials)
 
 
-def _refuse_windows(prepared: Prepared) -> None:
-    window = next(prepared.playbook.windows(), None)
-    if window is not None:
-        raise InputError.single(
-            f"window '{window.name}' needs timed rollback, which this version cannot run yet:"
-            " its changes would not be undone by the deadline",
-            location=window.location,
-            hint="run playbooks without windows, or wait for rollback windows (issue 5)",
-        )
-
-
 def _confirmed(out: Console, prepared: Prepared) -> bool:
     playbook = prepared.playbook
     steps = list(playbook.steps())
@@ -136,9 +127,37 @@ def _report(out: Console, log_format: LogFormat, recap: Recap, result: RunResult
     out.print(recap_table(recap))
     for rejection in result.rejections:
         out.print(f"[bold red]authentication failed:[/] {rejection.explain()}", highlight=False)
+    if result.refused:
+        out.print(f"[bold red]refused:[/] {result.refused}", highlight=False)
+    if result.still_open:
+        out.print(
+            f"[bold red]still open on {', '.join(result.still_open)}:[/] their failsafe tasks"
+            f" fire at the deadline; finish with `orchestrator rollback {result.run_id}`",
+            highlight=False,
+        )
 
 
 def _exit_code(result: RunResult) -> int:
+    if result.still_open:
+        return EXIT_INCOMPLETE
+    if result.refused:
+        return EXIT_REFUSED
     if result.rejections:
         return EXIT_AUTH
     return EXIT_FAILED if result.failed else EXIT_OK
+
+
+@contextmanager
+def stop_on_signals(request_stop: Callable[[str], None]) -> Iterator[None]:
+    """Ctrl-C and SIGTERM ask the run to stop: open windows revert before the process exits."""
+    names = {signal.SIGINT: "interrupted (Ctrl-C)", signal.SIGTERM: "terminated (SIGTERM)"}
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        request_stop(names.get(signal.Signals(signum), "signal"))
+
+    previous = {sig: signal.signal(sig, handler) for sig in names}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)

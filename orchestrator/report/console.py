@@ -97,6 +97,36 @@ class ConsoleObserver:
             " with it"
         )
 
+    def _window_opened(self, event: ev.WindowOpened) -> None:
+        local = event.deadline.astimezone().strftime("%H:%M:%S")
+        self._print(
+            f"\n[bold magenta]WINDOW[/] {event.window}: everything in it is undone by {local}"
+            f" [dim](revert budget {event.revert_budget:.0f}s)[/]"
+        )
+
+    def _window_closing(self, event: ev.WindowClosing) -> None:
+        self._print(f"\n[bold magenta]REVERT[/] {event.window}: {_escape(event.reason)}")
+
+    def _undone(self, event: ev.UndoFinished) -> None:
+        if event.verified:
+            self._print(
+                f"  [green]undone[/]      {event.host}  {_escape(event.step)} [dim](verified)[/]"
+            )
+        else:
+            self._print(f"  [bold red]not undone[/]  {event.host}  {_escape(event.detail)}")
+
+    def _window_closed(self, event: ev.WindowClosed) -> None:
+        if event.complete:
+            self._print(
+                f"  [green]window {event.window} closed: every change undone and verified[/]"
+            )
+        else:
+            hosts = ", ".join(event.open_hosts)
+            self._print(
+                f"  [bold red]window {event.window} NOT fully closed on {hosts}[/]: their failsafe"
+                " tasks stay armed and fire at the deadline; run `orchestrator rollback` to finish"
+            )
+
     def _aborted(self, event: ev.RunAborted) -> None:
         self._print(f"\n[bold red]run stopped:[/] {_escape(event.reason)}")
 
@@ -137,6 +167,10 @@ _HANDLERS: dict[type, Any] = {
     ev.StepProgress: ConsoleObserver._progress,
     ev.StepFinished: ConsoleObserver._step_finished,
     ev.CredentialRejected: ConsoleObserver._rejected,
+    ev.WindowOpened: ConsoleObserver._window_opened,
+    ev.WindowClosing: ConsoleObserver._window_closing,
+    ev.UndoFinished: ConsoleObserver._undone,
+    ev.WindowClosed: ConsoleObserver._window_closed,
     ev.RunAborted: ConsoleObserver._aborted,
     ev.RunFinished: ConsoleObserver._run_finished,
 }

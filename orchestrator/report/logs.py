@@ -76,6 +76,37 @@ class LogObserver:
     def _step_finished(self, event: ev.StepFinished) -> None:
         self.log.info("step.finished", step=event.step, **dict(event.counts))
 
+    def _window_opened(self, event: ev.WindowOpened) -> None:
+        self.log.info(
+            "window.opened",
+            window=event.window,
+            deadline=event.deadline.isoformat(),
+            revert_budget=round(event.revert_budget, 1),
+            budget=event.budget_explained,
+        )
+
+    def _window_closing(self, event: ev.WindowClosing) -> None:
+        self.log.warning("window.reverting", window=event.window, reason=event.reason)
+
+    def _undone(self, event: ev.UndoFinished) -> None:
+        level = "info" if event.verified else "error"
+        getattr(self.log, level)(
+            "window.undo",
+            host=event.host,
+            step=event.step or None,
+            verified=event.verified,
+            detail=event.detail or None,
+        )
+
+    def _window_closed(self, event: ev.WindowClosed) -> None:
+        level = "info" if event.complete else "error"
+        getattr(self.log, level)(
+            "window.closed",
+            window=event.window,
+            complete=event.complete,
+            still_open=list(event.open_hosts),
+        )
+
     def _aborted(self, event: ev.RunAborted) -> None:
         self.log.error("run.aborted", reason=event.reason)
 
@@ -92,6 +123,10 @@ _HANDLERS: dict[type, Any] = {
     ev.HostStepFinished: LogObserver._finished,
     ev.CredentialRejected: LogObserver._rejected,
     ev.StepFinished: LogObserver._step_finished,
+    ev.WindowOpened: LogObserver._window_opened,
+    ev.WindowClosing: LogObserver._window_closing,
+    ev.UndoFinished: LogObserver._undone,
+    ev.WindowClosed: LogObserver._window_closed,
     ev.RunAborted: LogObserver._aborted,
     ev.RunFinished: LogObserver._run_finished,
 }
