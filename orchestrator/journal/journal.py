@@ -1,0 +1,314 @@
+"""The crash-safe journal of runs, events, windows and changes (see db.py for the how).
+
+Every record is committed before the change it describes: `record_intent` returns only once
+the intent and its undo are durable, then the caller arms the failsafe, applies, and
+`mark`s the change applied. A crash at any point leaves enough to finish the job.
+
+No secret is ever written: Secrets and registered secret values are redacted from args,
+diffs and event details, and refused in undo commands (which must stay exact).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from orchestrator.journal import queries, schema
+from orchestrator.journal.codec import dump_json, encode_commands, to_text
+from orchestrator.journal.db import Database
+from orchestrator.journal.errors import JournalError, SecretInJournalError
+from orchestrator.journal.identity import Identity, new_run_id
+from orchestrator.journal.paths import journal_path
+from orchestrator.journal.records import (
+    CHANGE_TRANSITIONS,
+    ChangeRecord,
+    ChangeState,
+    EventKind,
+    EventRecord,
+    RunRecord,
+    RunStatus,
+    WindowRecord,
+    WindowStatus,
+)
+from orchestrator.logging import Redactor
+from orchestrator.transport.command import Command
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The current time in UTC."""
+    return datetime.now(UTC)
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file's bytes, hex."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise JournalError(f"cannot read {path} to digest it: {exc.strerror}") from exc
+
+
+class Journal:
+    """The journal in a state directory. Open one per process and share it between threads."""
+
+    def __init__(self, db: Database, *, redactor: Redactor, clock: Clock) -> None:
+        self.database = db
+        self.redactor = redactor
+        self.clock = clock
+
+    @classmethod
+    def open(
+        cls,
+        state_dir: Path,
+        *,
+        redactor: Redactor | None = None,
+        clock: Clock = utc_now,
+        migrations: Sequence[schema.Migration] = schema.MIGRATIONS,
+    ) -> Journal:
+        """Open (create, migrate) `state_dir/journal.sqlite3`; `redactor`'s secrets are scrubbed."""
+        db = Database.open(journal_path(state_dir), to_text(clock()), migrations)
+        return cls(db, redactor=redactor or Redactor(), clock=clock)
+
+    @property
+    def path(self) -> Path:
+        """The database file."""
+        return self.database.path
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self.database.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _now(self) -> str:
+        return to_text(self.clock())
+
+    def _json(self, value: Any) -> str:
+        return dump_json(value, self.redactor)
+
+    def _text(self, value: str) -> str:
+        return self.redactor.scrub(value)
+
+    # --- runs ------------------------------------------------------------------------------
+
+    def start_run(
+        self,
+        *,
+        playbook: Path,
+        inventory: Path,
+        vars_json: str,
+        domain_key: str,
+        run_id: str | None = None,
+        identity: Identity | None = None,
+    ) -> RunRecord:
+        """Record a new run (status running); digests are taken of the files as they are now.
+
+        vars_json: canonical JSON of the -e values without secret values (see canonical_json);
+        SecretInJournalError if a registered secret value is in it (even its digest would let
+        a short password be guessed offline).
+        """
+        if self._text(vars_json) != vars_json:
+            raise SecretInJournalError("the variables given to start_run hold a secret value")
+        who = identity or Identity.current()
+        record = RunRecord(
+            id=run_id or new_run_id(),
+            playbook=self._text(str(playbook.absolute())),
+            playbook_digest=file_digest(playbook),
+            inventory=self._text(str(inventory.absolute())),
+            inventory_digest=file_digest(inventory),
+            vars_digest=hashlib.sha256(vars_json.encode()).hexdigest(),
+            domain_key=self._text(domain_key),
+            user=who.user,
+            machine=who.machine,
+            pid=who.pid,
+            started=self.clock(),
+            ended=None,
+            status=RunStatus.RUNNING,
+        )
+        with self.database.write() as conn:
+            conn.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+                (record.id, record.playbook, record.playbook_digest, record.inventory,
+                 record.inventory_digest, record.vars_digest, record.domain_key, record.user,
+                 record.machine, record.pid, to_text(record.started), record.status.value),
+            )  # fmt: skip
+        return record
+
+    def finish_run(self, run_id: str, status: RunStatus) -> None:
+        """Set a run's final status and end time (again later, e.g. after a rollback)."""
+        ended = None if status is RunStatus.RUNNING else self._now()
+        with self.database.write() as conn:
+            updated = conn.execute(
+                "UPDATE runs SET status = ?, ended = ? WHERE id = ?",
+                (status.value, ended, run_id),
+            ).rowcount
+        if updated != 1:
+            raise JournalError(f"no run {run_id!r} in the journal")
+
+    def reopen_run(self, run_id: str) -> None:
+        """Mark a run running again (resume, rollback): its end time is cleared."""
+        self.finish_run(run_id, RunStatus.RUNNING)
+
+    # --- events ----------------------------------------------------------------------------
+
+    def record_event(
+        self,
+        run_id: str,
+        kind: EventKind,
+        *,
+        host: str = "",
+        step: str = "",
+        step_index: int | None = None,
+        attempt: int = 0,
+        status: str = "",
+        detail: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Append an event to a run's timeline; detail (summary, error_id, error) is redacted."""
+        with self.database.write() as conn:
+            cursor = conn.execute(
+                "INSERT INTO events (run_id, at, kind, host, step, step_index, attempt, status,"
+                " detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (run_id, self._now(), kind.value, self._text(host), self._text(step), step_index,
+                 attempt, self._text(status), self._json(detail or {})),
+            )  # fmt: skip
+        return _rowid(cursor.lastrowid)
+
+    # --- windows ---------------------------------------------------------------------------
+
+    def open_window(self, run_id: str, name: str, deadline: datetime, failsafe: str) -> int:
+        """Record a window as open (before its first change); returns its id."""
+        with self.database.write() as conn:
+            cursor = conn.execute(
+                "INSERT INTO windows (run_id, name, deadline, failsafe, opened, status)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (run_id, self._text(name), to_text(deadline), self._text(failsafe), self._now(),
+                 WindowStatus.OPEN.value),
+            )  # fmt: skip
+        return _rowid(cursor.lastrowid)
+
+    def close_window(self, window_id: int, status: WindowStatus) -> None:
+        """Set a window's status; closed and rollback_incomplete also stamp the close time."""
+        closed = None if status in (WindowStatus.OPEN, WindowStatus.CLOSING) else self._now()
+        with self.database.write() as conn:
+            updated = conn.execute(
+                "UPDATE windows SET status = ?, closed = ? WHERE id = ?",
+                (status.value, closed, window_id),
+            ).rowcount
+        if updated != 1:
+            raise JournalError(f"no window {window_id} in the journal")
+
+    # --- changes ---------------------------------------------------------------------------
+
+    def record_intent(
+        self,
+        run_id: str,
+        *,
+        host: str,
+        step: str,
+        step_index: int,
+        module: str,
+        args: Mapping[str, Any],
+        before: Mapping[str, Any],
+        after: Mapping[str, Any],
+        undo: Sequence[Command] | None,
+        window_id: int | None = None,
+        failsafe_task: str | None = None,
+        failsafe_path: str | None = None,
+    ) -> int:
+        """Durably record a change about to be made, with its undo (None: irreversible).
+
+        Returns the change id (ids grow monotonically: reverse id order is undo order).
+        """
+        undo_json = None if undo is None else encode_commands(undo, self.redactor)
+        now = self._now()
+        with self.database.write() as conn:
+            cursor = conn.execute(
+                "INSERT INTO changes (run_id, window_id, host, step, step_index, module, args,"
+                " before, after, undo, failsafe_task, failsafe_path, state, created, updated)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (run_id, window_id, self._text(host), self._text(step), step_index,
+                 self._text(module), self._json(args), self._json(before), self._json(after),
+                 undo_json, failsafe_task and self._text(failsafe_task),
+                 failsafe_path and self._text(failsafe_path), ChangeState.INTENT.value, now, now),
+            )  # fmt: skip
+        return _rowid(cursor.lastrowid)
+
+    def attach_failsafe(self, change_id: int, task: str, path: str) -> None:
+        """Name the failsafe task that undoes a change (when it is known only after the intent)."""
+        with self.database.write() as conn:
+            conn.execute(
+                "UPDATE changes SET failsafe_task = ?, failsafe_path = ?, updated = ? WHERE id = ?",
+                (self._text(task), self._text(path), self._now(), change_id),
+            )
+
+    def mark(self, change_id: int, state: ChangeState, *, error: str = "") -> None:
+        """Move a change to `state` (committed before returning); JournalError for a move
+        CHANGE_TRANSITIONS does not allow, e.g. undone back to applied."""
+        with self.database.write() as conn:
+            current = queries.change_state(conn, change_id)
+            if current is None:
+                raise JournalError(f"no change {change_id} in the journal")
+            if state not in CHANGE_TRANSITIONS[current]:
+                raise JournalError(f"change {change_id} cannot go from {current} to {state}")
+            conn.execute(
+                "UPDATE changes SET state = ?, error = ?, updated = ? WHERE id = ?",
+                (state.value, self._text(error), self._now(), change_id),
+            )
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def runs(self, limit: int = 20) -> list[RunRecord]:
+        """The most recent runs, newest first."""
+        with self.database.read() as conn:
+            return queries.runs(conn, limit)
+
+    def run(self, run_id_or_prefix: str) -> RunRecord:
+        """A run by id or unique prefix; InputError naming the candidates otherwise."""
+        with self.database.read() as conn:
+            return queries.run_by_prefix(conn, run_id_or_prefix)
+
+    def timeline(self, run_id: str) -> list[EventRecord]:
+        """A run's events in order."""
+        with self.database.read() as conn:
+            return queries.timeline(conn, run_id)
+
+    def windows(self, run_id: str) -> list[WindowRecord]:
+        """All of a run's windows, in opening order."""
+        with self.database.read() as conn:
+            return queries.windows(conn, run_id, open_only=False)
+
+    def open_windows(self, run_id: str) -> list[WindowRecord]:
+        """A run's windows not yet closed (open, closing or rollback_incomplete)."""
+        with self.database.read() as conn:
+            return queries.windows(conn, run_id, open_only=True)
+
+    def changes(self, run_id: str) -> list[ChangeRecord]:
+        """All of a run's changes, in journal order."""
+        with self.database.read() as conn:
+            return queries.changes(conn, run_id, open_only=False)
+
+    def open_changes(self, run_id: str) -> list[ChangeRecord]:
+        """Changes still to undo (intent, applied, undo_failed), in journal order."""
+        with self.database.read() as conn:
+            return queries.changes(conn, run_id, open_only=True)
+
+    def finished_steps(self, run_id: str) -> set[tuple[str, int]]:
+        """(host, step_index) pairs finished in a run, for `resume` (see queries.finished_steps)."""
+        with self.database.read() as conn:
+            return queries.finished_steps(conn, run_id)
+
+
+def _rowid(value: int | None) -> int:
+    assert value is not None  # an INSERT always sets lastrowid
+    return value

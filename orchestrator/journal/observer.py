@@ -1,0 +1,106 @@
+"""The journal as an event observer: subscribe it to the run's EventBus and every step on
+every host lands in the run's timeline (progress ticks excepted: too many, and not needed to
+resume). The run row must exist first (`Journal.start_run`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from orchestrator.engine import events as ev
+from orchestrator.journal.journal import Journal
+from orchestrator.journal.records import EventKind
+
+
+class JournalObserver:
+    """Writes a run's events to the journal, each committed before the bus moves on."""
+
+    def __init__(self, journal: Journal, run_id: str) -> None:
+        self.journal = journal
+        self.run_id = run_id
+        self._index: dict[str, int] = {}  # step name -> index of its latest StepStarted
+
+    def __call__(self, event: ev.Event) -> None:
+        handler = _HANDLERS.get(type(event))
+        if handler is not None:
+            handler(self, event)
+
+    def _record(self, kind: EventKind, **fields: Any) -> None:
+        self.journal.record_event(self.run_id, kind, **fields)
+
+    def _step_started(self, event: ev.StepStarted) -> None:
+        self._index[event.step] = event.index
+        self._record(
+            EventKind.STEP_STARTED,
+            step=event.step,
+            step_index=event.index,
+            detail={"module": event.module, "hosts": list(event.hosts)},
+        )
+
+    def _host_step_started(self, event: ev.HostStepStarted) -> None:
+        self._record(
+            EventKind.HOST_STEP_STARTED,
+            host=event.host,
+            step=event.step,
+            step_index=self._index.get(event.step),
+            attempt=event.attempt,
+        )
+
+    def _retrying(self, event: ev.Retrying) -> None:
+        self._record(
+            EventKind.RETRYING,
+            host=event.host,
+            step=event.step,
+            step_index=self._index.get(event.step),
+            attempt=event.attempt,
+            detail={"error": event.error, "delay": event.delay},
+        )
+
+    def _host_step_finished(self, event: ev.HostStepFinished) -> None:
+        self._record(
+            EventKind.HOST_STEP_FINISHED,
+            host=event.host,
+            step=event.step,
+            step_index=self._index.get(event.step),
+            attempt=event.attempts,
+            status=event.status.value,
+            detail={
+                "summary": event.summary,
+                "error_id": event.error_id,
+                "error": event.error,
+                "ignored": event.ignored,
+                "seconds": round(event.seconds, 3),
+            },
+        )
+
+    def _credential_rejected(self, event: ev.CredentialRejected) -> None:
+        detail = {"credential": event.credential, "username": event.username}
+        self._record(EventKind.CREDENTIAL_REJECTED, host=event.host, detail=detail)
+
+    def _step_finished(self, event: ev.StepFinished) -> None:
+        detail = {"counts": dict(event.counts)}
+        self._record(
+            EventKind.STEP_FINISHED, step=event.step, step_index=event.index, detail=detail
+        )
+
+    def _run_aborted(self, event: ev.RunAborted) -> None:
+        self._record(EventKind.RUN_ABORTED, detail={"summary": event.reason})
+
+    def _run_started(self, event: ev.RunStarted) -> None:
+        self._record(EventKind.RUN_STARTED, detail={"hosts": list(event.hosts)})
+
+    def _run_finished(self, event: ev.RunFinished) -> None:
+        self._record(EventKind.RUN_FINISHED, status="failed" if event.failed else "ok")
+
+
+_HANDLERS: dict[type, Callable[[JournalObserver, Any], None]] = {
+    ev.RunStarted: JournalObserver._run_started,
+    ev.StepStarted: JournalObserver._step_started,
+    ev.HostStepStarted: JournalObserver._host_step_started,
+    ev.Retrying: JournalObserver._retrying,
+    ev.HostStepFinished: JournalObserver._host_step_finished,
+    ev.CredentialRejected: JournalObserver._credential_rejected,
+    ev.StepFinished: JournalObserver._step_finished,
+    ev.RunAborted: JournalObserver._run_aborted,
+    ev.RunFinished: JournalObserver._run_finished,
+}
