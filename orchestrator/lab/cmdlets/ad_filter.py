@@ -80,14 +80,15 @@ def parse_ldap(text: str) -> list[Clause]:
     return [Clause(_LDAP_NAMES[match["attr"].lower()], "like", match["value"].strip())]
 
 
+def holds(clause: Clause, actual: str) -> bool:
+    """True when an attribute's value satisfies the clause (case-insensitive, as AD compares)."""
+    if "like" in clause.op:
+        hit = like(clause.value, actual)
+    else:
+        hit = actual.lower() == clause.value.lower()
+    return hit != (clause.op in ("ne", "notlike"))
+
+
 def matches(ad: ActiveDirectory, user: UserAccount, clauses: list[Clause]) -> bool:
     """True when the user satisfies every clause."""
-    for clause in clauses:
-        actual = _ATTRIBUTES[clause.attribute](ad, user)
-        if "like" in clause.op:
-            hit = like(clause.value, actual)
-        else:
-            hit = actual.lower() == clause.value.lower()
-        if hit == (clause.op in ("ne", "notlike")):
-            return False
-    return True
+    return all(holds(c, _ATTRIBUTES[c.attribute](ad, user)) for c in clauses)
