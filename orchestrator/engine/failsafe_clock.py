@@ -43,8 +43,8 @@ class TargetClock:
         return reading - self.orchestrator_now
 
     def on_target(self, when: datetime) -> datetime:
-        """`when` (orchestrator's clock) as the host's clock will show it, whole seconds,
-        rounded down so that a failsafe never fires late."""
+        """`when` (orchestrator's clock) as the host's clock will show it, in whole seconds
+        (rounded down)."""
         shown = self.reading + (when - self.orchestrator_now)
         return shown.replace(microsecond=0)
 
@@ -62,8 +62,9 @@ def parse_reading(value: Any) -> datetime:
 
 
 def read_clock(orchestrator_now: datetime) -> Logic[TargetClock]:
-    """Get-Date on the host, against `orchestrator_now` (take it when the command is sent:
-    the skew is then off by at most the one-way latency)."""
+    """Get-Date on the host, against `orchestrator_now`. Taken when the command is sent, the
+    skew reads high by the one-way latency (the host answers later), so the task fires that
+    much after the deadline: milliseconds on a LAN, a second's rounding absorbs most of it."""
     if orchestrator_now.tzinfo is None:
         raise ValueError("the orchestrator's time must be timezone-aware")
     result = yield from run(read("Get-Date"))
