@@ -175,3 +175,19 @@ def test_wire_values() -> None:
     assert wire_value(pool, (1, "a", True)) == [1, "a", True]
     with pytest.raises(TypeError, match="datetime"):
         wire_value(pool, datetime(2000, 1, 1, tzinfo=UTC))
+
+
+def test_typed_collections_keep_their_items() -> None:
+    """An <Obj> wrapping a <LST> (AD's value collections) becomes a list, not an empty object."""
+    from pypsrp.serializer import Serializer
+
+    from orchestrator.transport.values import plain_value
+
+    xml = (
+        '<Obj RefId="0"><TN RefId="0"><T>Microsoft.ActiveDirectory.Management.ADPropertyValueCollection</T>'
+        "<T>System.Collections.CollectionBase</T><T>System.Object</T></TN>"
+        "<LST><S>CN=Partitions,CN=Configuration,DC=contoso,DC=com</S></LST></Obj>"
+    )
+    assert plain_value(Serializer().deserialize(xml)) == [
+        "CN=Partitions,CN=Configuration,DC=contoso,DC=com"
+    ]
