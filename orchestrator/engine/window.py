@@ -111,6 +111,10 @@ class Guard(Protocol):
         """Journal that the change was applied."""
         ...
 
+    def adjust(self, host: str, args: ArgsModel) -> Logic[ArgsModel]:
+        """The arguments to apply in this window (e.g. a PAM TTL ending at the deadline)."""
+        ...
+
 
 @dataclass(frozen=True)
 class PendingChange:
@@ -134,6 +138,7 @@ def guarded_execute(
     guard: Guard,
 ) -> Logic[StepOutcome]:
     """Probe, diff, and when there is a change: journal, arm the failsafe, then apply."""
+    args = yield from guard.adjust(ctx.host, args)
     state = yield from module.probe(args, ctx)
     diff = module.diff(args, state)
     if diff.kind is DiffKind.NONE:

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from orchestrator.engine import events as ev
 from orchestrator.engine.connect import Connector
+from orchestrator.engine.failsafe_pam import pam_enabled, ttl_applies, with_ttl
 from orchestrator.engine.hoststep import HostStepRunner, module_for
 from orchestrator.engine.retry import retrying
 from orchestrator.engine.step import Deadline, drive
@@ -26,6 +27,7 @@ from orchestrator.engine.window import (
 )
 from orchestrator.errors import OrchestratorError
 from orchestrator.inventory.model import Host
+from orchestrator.modules.base import ArgsModel
 from orchestrator.modules.protocol import Logic, StepContext
 from orchestrator.playbook.model import Step, Window
 from orchestrator.transport.command import Command
@@ -90,6 +92,8 @@ class _Guard:
     journal: WindowJournal
     failsafes: Failsafes | None
     step_index: Callable[[str], int]
+    now: Callable[[], datetime]
+    pam: dict[str, bool] = field(default_factory=dict)
 
     def before_change(self, change: PendingChange) -> int:
         change_id = self.journal.record_intent(
@@ -116,6 +120,16 @@ class _Guard:
 
     def applied(self, change_id: int) -> None:
         self.journal.mark_change(change_id, "applied")
+
+    def adjust(self, host: str, args: ArgsModel) -> Logic[ArgsModel]:
+        """A group membership added in a window on a PAM forest ends at the deadline by itself."""
+        if self.failsafes is None or not ttl_applies(args):
+            return args
+        if host not in self.pam:
+            self.pam[host] = yield from pam_enabled()
+        if not self.pam[host]:
+            return args
+        return with_ttl(args, self.runtime.deadline - self.now())
 
 
 @dataclass
@@ -199,7 +213,7 @@ class WindowRunner:
         steps: Sequence[tuple[int, Step, Sequence[Host]]],
     ) -> str:
         index_of = {step.name: index for index, step, _ in steps}
-        guard = _Guard(runtime, self.journal, safes, index_of.__getitem__)
+        guard = _Guard(runtime, self.journal, safes, index_of.__getitem__, self.now)
         cap = Deadline(runtime.stop_at, self.monotonic, "window deadline near: stopping to revert")
         for index, step, targets in steps:
             hosts = [h for h in targets if not self.failed(h)]
