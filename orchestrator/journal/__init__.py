@@ -13,7 +13,10 @@
         journal.mark(change_id, ChangeState.APPLIED)
     journal.close()
 
-Only this package writes to disk; no secret is ever written (see journal.py).
+Only this package writes to disk; no secret is ever written (see journal.py). Integration
+pieces, imported on their own so this package does not pull in the engine:
+`adapter.RunJournal` (the window engine's WindowJournal), `observer.JournalObserver` (an
+EventBus observer filling the timeline) and `cli.register` (`orchestrator runs` and `show`).
 """
 
 from orchestrator.journal.codec import canonical_json, decode_commands, encode_commands
@@ -34,6 +37,8 @@ from orchestrator.journal.records import (
     ChangeState,
     EventKind,
     EventRecord,
+    FailsafeRecord,
+    FailsafeState,
     RunRecord,
     RunStatus,
     WindowRecord,
@@ -46,6 +51,8 @@ __all__ = [
     "ChangeState",
     "EventKind",
     "EventRecord",
+    "FailsafeRecord",
+    "FailsafeState",
     "Identity",
     "Journal",
     "JournalError",

@@ -80,6 +80,32 @@ def canonical_json(value: Any) -> str:
     return json.dumps(redacted(value, Redactor()), sort_keys=True, separators=(",", ":"))
 
 
+def exact_json(value: Any, redactor: Redactor, what: str) -> str:
+    """JSON of plain data that must stay exact (a failsafe's commands): a Secret, or a
+    registered secret value in any text, is refused rather than redacted."""
+    _check_exact(value, redactor, what)
+    try:
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    except (TypeError, ValueError) as exc:
+        raise JournalError(f"{what} cannot be journaled: {exc}") from exc
+
+
+def _check_exact(value: Any, redactor: Redactor, what: str) -> None:
+    # each text on its own: in JSON text a secret with a quote or backslash would be escaped
+    # and slip past the scrubber
+    if isinstance(value, Secret):
+        raise SecretInJournalError(f"{what} holds a Secret")
+    if isinstance(value, str) and redactor.scrub(value) != value:
+        raise SecretInJournalError(f"{what} holds a secret value")
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_exact(key, redactor, what)
+            _check_exact(item, redactor, what)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _check_exact(item, redactor, what)
+
+
 def load_json(text: str) -> Any:
     """Parse JSON the journal wrote."""
     return json.loads(text)

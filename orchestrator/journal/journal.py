@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import Any
 
 from orchestrator.journal import queries, schema
-from orchestrator.journal.codec import dump_json, encode_commands, to_text
+from orchestrator.journal.codec import dump_json, encode_commands, exact_json, to_text
 from orchestrator.journal.db import Database
 from orchestrator.journal.errors import JournalError, SecretInJournalError
 from orchestrator.journal.identity import Identity, new_run_id
@@ -29,6 +29,8 @@ from orchestrator.journal.records import (
     ChangeState,
     EventKind,
     EventRecord,
+    FailsafeRecord,
+    FailsafeState,
     RunRecord,
     RunStatus,
     WindowRecord,
@@ -266,6 +268,46 @@ class Journal:
                 (state.value, self._text(error), self._now(), change_id),
             )
 
+    # --- failsafes -------------------------------------------------------------------------
+
+    def record_failsafe(
+        self, window_id: int, host: str, *, task_name: str, task_path: str, armed: Mapping[str, Any]
+    ) -> int:
+        """Record (or replace, when re-armed) the failsafe armed on a host for a window, and
+        name it on that host's changes in the window. `armed` is kept exactly: a secret in it
+        is refused. Returns the failsafe's id."""
+        exact_json([host, task_name, task_path], self.redactor, f"the failsafe task of {host}")
+        armed_json = exact_json(armed, self.redactor, f"the failsafe of {host}")
+        now = self._now()
+        with self.database.write() as conn:
+            run_id = queries.window_run(conn, window_id)
+            conn.execute(
+                "INSERT INTO failsafes (run_id, window_id, host, task_name, task_path, armed,"
+                " state, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (window_id, host) DO UPDATE SET task_name = excluded.task_name,"
+                " task_path = excluded.task_path, armed = excluded.armed, state = excluded.state,"
+                " updated = excluded.updated",
+                (run_id, window_id, host, task_name, task_path, armed_json,
+                 FailsafeState.ARMED.value, now, now),
+            )  # fmt: skip
+            failsafe_id = queries.failsafe_id(conn, window_id, host)  # no RETURNING: SQLite < 3.35
+            conn.execute(
+                "UPDATE changes SET failsafe_task = ?, failsafe_path = ?, updated = ?"
+                " WHERE window_id = ? AND host = ?",
+                (task_name, task_path, now, window_id, host),
+            )
+        return failsafe_id
+
+    def mark_failsafe(self, window_id: int, host: str, state: FailsafeState) -> None:
+        """A host's failsafe for a window was disarmed (or found fired)."""
+        with self.database.write() as conn:
+            updated = conn.execute(
+                "UPDATE failsafes SET state = ?, updated = ? WHERE window_id = ? AND host = ?",
+                (state.value, self._now(), window_id, host),
+            ).rowcount
+        if updated != 1:
+            raise JournalError(f"no failsafe of {host} in window {window_id}")
+
     # --- reading ---------------------------------------------------------------------------
 
     def runs(self, limit: int = 20) -> list[RunRecord]:
@@ -302,6 +344,16 @@ class Journal:
         """Changes still to undo (intent, applied, undo_failed), in journal order."""
         with self.database.read() as conn:
             return queries.changes(conn, run_id, open_only=True)
+
+    def failsafes(self, run_id: str) -> list[FailsafeRecord]:
+        """Every failsafe armed in a run, in arming order."""
+        with self.database.read() as conn:
+            return queries.failsafes(conn, run_id, armed_only=False)
+
+    def armed_failsafes(self, run_id: str) -> list[FailsafeRecord]:
+        """The failsafes of a run still armed (not disarmed, not found fired)."""
+        with self.database.read() as conn:
+            return queries.failsafes(conn, run_id, armed_only=True)
 
     def finished_steps(self, run_id: str) -> set[tuple[str, int]]:
         """(host, step_index) pairs finished in a run, for `resume` (see queries.finished_steps)."""

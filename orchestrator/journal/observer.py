@@ -83,6 +83,37 @@ class JournalObserver:
             EventKind.STEP_FINISHED, step=event.step, step_index=event.index, detail=detail
         )
 
+    def _window_opened(self, event: ev.WindowOpened) -> None:
+        detail = {
+            "deadline": event.deadline,
+            "revert_budget": event.revert_budget,
+            "summary": f"deadline {event.deadline.isoformat()}; {event.budget_explained}",
+        }
+        self._record(EventKind.WINDOW_OPENED, step=event.window, detail=detail)
+
+    def _window_closing(self, event: ev.WindowClosing) -> None:
+        self._record(EventKind.WINDOW_CLOSING, step=event.window, detail={"summary": event.reason})
+
+    def _undo_finished(self, event: ev.UndoFinished) -> None:
+        self._record(
+            EventKind.UNDO,
+            host=event.host,
+            step=event.step or event.window,
+            status="undone" if event.verified else "undo_failed",
+            detail={"summary": event.detail},
+        )
+
+    def _window_closed(self, event: ev.WindowClosed) -> None:
+        still = ", ".join(event.open_hosts)
+        self._record(
+            EventKind.WINDOW_CLOSED,
+            step=event.window,
+            status="closed" if event.complete else "rollback_incomplete",
+            detail={"open_hosts": list(event.open_hosts), "summary": f"still open on {still}"}
+            if still
+            else {"summary": "every change undone and verified"},
+        )
+
     def _run_aborted(self, event: ev.RunAborted) -> None:
         self._record(EventKind.RUN_ABORTED, detail={"summary": event.reason})
 
@@ -101,6 +132,10 @@ _HANDLERS: dict[type, Callable[[JournalObserver, Any], None]] = {
     ev.HostStepFinished: JournalObserver._host_step_finished,
     ev.CredentialRejected: JournalObserver._credential_rejected,
     ev.StepFinished: JournalObserver._step_finished,
+    ev.WindowOpened: JournalObserver._window_opened,
+    ev.WindowClosing: JournalObserver._window_closing,
+    ev.UndoFinished: JournalObserver._undo_finished,
+    ev.WindowClosed: JournalObserver._window_closed,
     ev.RunAborted: JournalObserver._run_aborted,
     ev.RunFinished: JournalObserver._run_finished,
 }

@@ -7,6 +7,7 @@ from typing import Any
 
 from orchestrator.errors import InputError
 from orchestrator.journal.codec import decode_commands, from_text, load_json, maybe_time
+from orchestrator.journal.errors import JournalError
 from orchestrator.journal.records import (
     FINISHED_STEP_STATUSES,
     OPEN_CHANGE_STATES,
@@ -14,6 +15,8 @@ from orchestrator.journal.records import (
     ChangeState,
     EventKind,
     EventRecord,
+    FailsafeRecord,
+    FailsafeState,
     RunRecord,
     RunStatus,
     WindowRecord,
@@ -166,6 +169,45 @@ def changes(conn: sqlite3.Connection, run_id: str, *, open_only: bool) -> list[C
         (run_id, *states),
     )
     return [change_record(r) for r in rows]
+
+
+def failsafe_record(row: sqlite3.Row) -> FailsafeRecord:
+    """A failsafes row as a record."""
+    return FailsafeRecord(
+        id=row["id"],
+        run_id=row["run_id"],
+        window_id=row["window_id"],
+        host=row["host"],
+        task_name=row["task_name"],
+        task_path=row["task_path"],
+        armed=load_json(row["armed"]),
+        state=FailsafeState(row["state"]),
+        created=from_text(row["created"]),
+        updated=from_text(row["updated"]),
+    )
+
+
+def failsafes(conn: sqlite3.Connection, run_id: str, *, armed_only: bool) -> list[FailsafeRecord]:
+    """A run's failsafes in arming order; with armed_only, those still armed."""
+    rows = conn.execute("SELECT * FROM failsafes WHERE run_id = ? ORDER BY id", (run_id,))
+    found = [failsafe_record(r) for r in rows]
+    return [f for f in found if f.state is FailsafeState.ARMED] if armed_only else found
+
+
+def failsafe_id(conn: sqlite3.Connection, window_id: int, host: str) -> int:
+    """The id of a host's failsafe in a window."""
+    row = conn.execute(
+        "SELECT id FROM failsafes WHERE window_id = ? AND host = ?", (window_id, host)
+    ).fetchone()
+    return int(row[0])
+
+
+def window_run(conn: sqlite3.Connection, window_id: int) -> str:
+    """The run a window belongs to; JournalError for an unknown window."""
+    row = conn.execute("SELECT run_id FROM windows WHERE id = ?", (window_id,)).fetchone()
+    if row is None:
+        raise JournalError(f"no window {window_id} in the journal")
+    return str(row[0])
 
 
 def finished_steps(conn: sqlite3.Connection, run_id: str) -> set[tuple[str, int]]:

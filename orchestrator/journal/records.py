@@ -61,6 +61,14 @@ CHANGE_TRANSITIONS: Mapping[ChangeState, frozenset[ChangeState]] = {
 }
 
 
+class FailsafeState(enum.StrEnum):
+    """A host's failsafe task in a window: armed until disarmed (or it fired by itself)."""
+
+    ARMED = "armed"
+    DISARMED = "disarmed"
+    FIRED = "fired"
+
+
 class EventKind(enum.StrEnum):
     """What an event row records."""
 
@@ -73,6 +81,7 @@ class EventKind(enum.StrEnum):
     CREDENTIAL_REJECTED = "credential_rejected"
     STEP_FINISHED = "step_finished"
     WINDOW_OPENED = "window_opened"
+    WINDOW_CLOSING = "window_closing"
     WINDOW_CLOSED = "window_closed"
     UNDO = "undo"
     FAILSAFE = "failsafe"
@@ -158,5 +167,22 @@ class ChangeRecord:
     failsafe_path: str | None
     state: ChangeState
     error: str
+    created: datetime
+    updated: datetime
+
+
+@dataclass(frozen=True)
+class FailsafeRecord:
+    """The failsafe task armed on one host for one window; `armed` is what the failsafe
+    engine gave (ArmedFailsafe.to_json(): task, boundaries, skew, commands), kept exactly."""
+
+    id: int
+    run_id: str
+    window_id: int
+    host: str
+    task_name: str
+    task_path: str
+    armed: Mapping[str, Any]
+    state: FailsafeState
     created: datetime
     updated: datetime

@@ -15,6 +15,7 @@ from orchestrator.journal.records import (
     ChangeRecord,
     EventKind,
     EventRecord,
+    FailsafeRecord,
     RunRecord,
     WindowRecord,
 )
@@ -25,6 +26,9 @@ _STYLE = {
     "ok": "green",
     "closed": "green",
     "undone": "green",
+    "disarmed": "green",
+    "armed": "yellow",
+    "fired": "cyan",
     "changed": "yellow",
     "running": "yellow",
     "started": "yellow",
@@ -149,6 +153,8 @@ def detail_view(detail: RunDetail, now: datetime) -> RenderableType:
     parts += _section(
         "Still open", _open_table(detail.open_changes) if detail.open_changes else None
     )
+    if detail.failsafes:
+        parts += _section("Failsafes", _failsafes_table(detail))
     notable = [e for e in detail.events if e.kind in _NOTABLE]
     if notable:
         parts += _section("Events", _events_table(notable))
@@ -230,6 +236,22 @@ def _open_table(changes: Sequence[ChangeRecord]) -> Table:
     return table
 
 
+def _failsafes_table(detail: RunDetail) -> Table:
+    names = {w.id: w.name for w in detail.windows}
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for name in ("window", "host", "task", "state", "fires at (host clock)"):
+        table.add_column(name)
+    for failsafe in detail.failsafes:
+        table.add_row(
+            names.get(failsafe.window_id, str(failsafe.window_id)),
+            failsafe.host,
+            f"{failsafe.task_path}{failsafe.task_name}",
+            _status(failsafe.state.value),
+            str(failsafe.armed.get("start", "")),
+        )
+    return table
+
+
 def _undo_text(change: ChangeRecord) -> str:
     if change.undo is None:
         return "irreversible"
@@ -259,6 +281,7 @@ def detail_json(detail: RunDetail) -> dict[str, Any]:
         "steps": [vars(row) for row in detail.steps],
         "windows": [_window_json(w) for w in detail.windows],
         "open_changes": [_change_json(c) for c in detail.open_changes],
+        "failsafes": [_failsafe_json(f) for f in detail.failsafes],
         "events": [_event_json(e) for e in detail.events],
         "lock": None if detail.lock is None else _lock_json(detail.lock),
     }
@@ -279,6 +302,20 @@ def _change_json(change: ChangeRecord) -> dict[str, Any]:
         "undo": None if change.undo is None else [c.describe() for c in change.undo],
         "created": _iso(change.created),
         "updated": _iso(change.updated),
+    }
+
+
+def _failsafe_json(failsafe: FailsafeRecord) -> dict[str, Any]:
+    return {
+        "id": failsafe.id,
+        "window_id": failsafe.window_id,
+        "host": failsafe.host,
+        "task_name": failsafe.task_name,
+        "task_path": failsafe.task_path,
+        "state": failsafe.state.value,
+        "start": failsafe.armed.get("start"),
+        "end": failsafe.armed.get("end"),
+        "updated": _iso(failsafe.updated),
     }
 
 

@@ -90,6 +90,19 @@ V1 = Migration(
             updated TEXT NOT NULL
         )""",
         "CREATE INDEX changes_by_run ON changes (run_id, id)",
+        """CREATE TABLE failsafes (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            run_id TEXT NOT NULL REFERENCES runs (id),
+            window_id INTEGER NOT NULL REFERENCES windows (id),
+            host TEXT NOT NULL,
+            task_name TEXT NOT NULL,
+            task_path TEXT NOT NULL,
+            armed TEXT NOT NULL CHECK (json_valid(armed)),
+            state TEXT NOT NULL,
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL,
+            UNIQUE (window_id, host)
+        )""",
         """CREATE TABLE locks (
             domain_key TEXT PRIMARY KEY,
             token TEXT NOT NULL,

@@ -13,6 +13,7 @@ from orchestrator.journal.records import (
     ChangeRecord,
     EventKind,
     EventRecord,
+    FailsafeRecord,
     RunRecord,
     RunStatus,
     WindowRecord,
@@ -58,6 +59,7 @@ class RunDetail:
     steps: tuple[StepRow, ...]
     windows: tuple[WindowRecord, ...]
     open_changes: tuple[ChangeRecord, ...]
+    failsafes: tuple[FailsafeRecord, ...]
     events: tuple[EventRecord, ...]
     lock: LockView | None
 
@@ -79,6 +81,7 @@ def gather_detail(journal: Journal, run: RunRecord, machine: str, now: datetime)
         steps=tuple(step_rows(events)),
         windows=tuple(journal.windows(run.id)),
         open_changes=tuple(journal.open_changes(run.id)),
+        failsafes=tuple(journal.failsafes(run.id)),
         events=tuple(events),
         lock=lock,
     )

@@ -54,6 +54,14 @@ def recorded(journal: Journal, tmp_path: Path) -> str:
         attempt=3, status="failed", detail={"error_id": "WaitTimeout", "error": "3 of 5 checked in"},
     )  # fmt: skip
     journal.record_event(run.id, EventKind.RUN_ABORTED, detail={"summary": "wait timed out"})
+    armed = {"start": "2026-03-01T14:00:04+00:00", "commands": []}
+    journal.record_failsafe(
+        window,
+        "cap2",
+        task_name="orchestrator-failsafe-1",
+        task_path="\\orchestrator\\",
+        armed=armed,
+    )
     journal.close_window(window, WindowStatus.ROLLBACK_INCOMPLETE)
     journal.finish_run(run.id, RunStatus.ROLLBACK_INCOMPLETE)
     start_run(journal, tmp_path, run_id="3f00aaaaaaaa")
@@ -129,6 +137,11 @@ def test_show_by_prefix_prints_steps_windows_and_what_is_open(recorded: str, sta
         "undo_failed  orchestrator-failsafe-1  Disable-LocalUser -SID 'S-1-5-21-9-501'"
         in still_open
     )
+    failsafes = out.split("Failsafes")[1]
+    assert (
+        "guest-access  cap2  \\orchestrator\\orchestrator-failsafe-1  armed  2026-03-01T14:00:04+00:00"
+        in failsafes
+    )
     assert "run_aborted" in out
     assert "wait timed out" in out
 
@@ -151,6 +164,12 @@ def test_show_json(recorded: str, state: Path) -> None:
         ["Disable-LocalUser -SID 'S-1-5-21-9-501'"],
     )
     assert data["windows"][0]["deadline"] == "2026-03-01T14:00:00.000000Z"
+    (failsafe,) = data["failsafes"]
+    assert (failsafe["host"], failsafe["state"], failsafe["start"]) == (
+        "cap2",
+        "armed",
+        "2026-03-01T14:00:04+00:00",
+    )
     assert len(data["events"]) == 6
     assert data["lock"] is None
 

@@ -300,3 +300,21 @@ def test_journal_file_lives_in_the_state_dir(state: Path, journal: Journal) -> N
     """The database is journal.sqlite3 inside the state directory given to open()."""
     assert journal.path == state / "journal.sqlite3"
     assert journal.path.is_file()
+
+
+def test_public_api_is_pinned() -> None:
+    """The package exports exactly its public API (a change to it is deliberate)."""
+    import orchestrator.journal as package
+
+    assert sorted(package.__all__) == sorted(
+        [
+            "STATE_DIR_ENV", "ChangeRecord", "ChangeState", "EventKind", "EventRecord",
+            "FailsafeRecord", "FailsafeState", "Identity", "Journal", "JournalError",
+            "JournalVersionError", "LockHeldError", "LockHolder", "LockLostError", "LockPurpose",
+            "RunLock", "RunRecord", "RunStatus", "SecretInJournalError", "WindowRecord",
+            "WindowStatus", "canonical_json", "current_holder", "decode_commands",
+            "encode_commands", "file_digest", "journal_path", "new_run_id", "pid_alive",
+            "state_dir",
+        ]
+    )  # fmt: skip
+    assert all(hasattr(package, name) for name in package.__all__)

@@ -53,3 +53,22 @@ def test_events_become_the_timeline(journal: Journal, tmp_path: Path) -> None:
     )
     assert timeline[7].detail["error_id"] == "Denied"
     assert journal.finished_steps(run.id) == {("a", 0), ("a", 1)}
+
+
+def test_window_events_are_journaled(journal: Journal, tmp_path: Path) -> None:
+    """A window's opening (deadline, budget), closing reason, undos and close land in the timeline."""
+    run = start_run(journal, tmp_path)
+    bus = ev.EventBus([JournalObserver(journal, run.id)])
+    bus.emit(ev.WindowOpened("guest-access", AT, 42.0, "2 hosts in 1 wave"))
+    bus.emit(ev.WindowClosing("guest-access", "a step failed inside the window on cap2"))
+    bus.emit(ev.UndoFinished("", "cap1", "Enable Guest", True, "Guest disabled"))
+    bus.emit(ev.UndoFinished("guest-access", "cap2", "", False, "could not be reverted"))
+    bus.emit(ev.WindowClosed("guest-access", False, ("cap2",)))
+    opened, closing, undone, failed, closed = journal.timeline(run.id)
+    assert opened.kind is EventKind.WINDOW_OPENED
+    assert opened.detail["deadline"] == AT.isoformat()
+    assert "2 hosts in 1 wave" in opened.detail["summary"]
+    assert closing.detail["summary"] == "a step failed inside the window on cap2"
+    assert (undone.kind, undone.host, undone.status) == (EventKind.UNDO, "cap1", "undone")
+    assert (failed.step, failed.status) == ("guest-access", "undo_failed")
+    assert (closed.status, closed.detail["open_hosts"]) == ("rollback_incomplete", ["cap2"])

@@ -13,7 +13,7 @@ from orchestrator.journal.schema import MIGRATIONS, Migration
 
 from .conftest import FakeClock, start_run
 
-TABLES = {"runs", "events", "windows", "changes", "locks", "schema_migrations"}
+TABLES = {"runs", "events", "windows", "changes", "failsafes", "locks", "schema_migrations"}
 
 
 def _tables(path: Path) -> set[str]:

@@ -74,6 +74,11 @@ def _write_everything(journal: Journal, tmp_path: Path, canary: str, secret: Sec
                 after={}, undo=undo,
             )  # fmt: skip
     journal.attach_failsafe(change, f"t2-{canary}", f"p2-{canary}")
+    for armed in ({"commands": [secret]}, {"commands": [["Password", canary]]}):
+        with pytest.raises(SecretInJournalError):
+            journal.record_failsafe(window, "h", task_name="t", task_path="\\", armed=armed)
+    with pytest.raises(SecretInJournalError):
+        journal.record_failsafe(window, "h", task_name=canary, task_path="\\", armed={})
     journal.mark(change, ChangeState.UNDO_FAILED, error=f"Set-ADUser: password {canary} rejected")
     journal.close_window(window, WindowStatus.ROLLBACK_INCOMPLETE)
     lock = RunLock(journal, "lab", run_id=run.id, purpose=LockPurpose.RUN)
