@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from orchestrator.engine.failsafe import ArmedFailsafe
 from orchestrator.engine.window import PendingChange
 from orchestrator.engine.windowrun import WindowJournal
 from orchestrator.journal import (
@@ -19,6 +20,7 @@ from orchestrator.journal import (
     WindowStatus,
     current_holder,
 )
+from orchestrator.journal.adapter import Armed as ArmedProtocol
 from orchestrator.journal.adapter import RunJournal
 from orchestrator.modules.local_user import Args
 from orchestrator.modules.protocol import Diff, DiffKind
@@ -110,3 +112,18 @@ def test_changes_outside_windows_are_journaled_too(journal: Journal, tmp_path: P
     adapter.mark_change(change, "applied")
     assert journal.changes(run.id)[0].window_id is None
     assert journal.finished_steps(run.id) == {("dc1", 0)}
+
+
+def test_the_failsafe_engines_armed_record_fits(journal: Journal, tmp_path: Path) -> None:
+    """A real ArmedFailsafe is what RunJournal reads (mypy checks the shape) and its JSON is kept."""
+    armed = ArmedFailsafe(
+        "cap1", "orchestrator-failsafe-x", "\\orchestrator\\", T0, T0, T0 + timedelta(days=1),
+        timedelta(seconds=3), UNDO,
+    )  # fmt: skip
+    readable: ArmedProtocol = armed
+    run = start_run(journal, tmp_path)
+    adapter = RunJournal(journal, run.id)
+    window = adapter.open_window("guest-access", T0 + timedelta(hours=2), "target")
+    adapter.record_failsafe(window, "cap1", readable)
+    (kept,) = journal.failsafes(run.id)
+    assert ArmedFailsafe.from_json(kept.armed) == armed
