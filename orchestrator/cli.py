@@ -20,11 +20,13 @@ import typer
 from rich.console import Console
 
 from orchestrator import __version__
-from orchestrator.errors import InputError, Problem
+from orchestrator.errors import InputError, OrchestratorError, Problem, RefusedError
 from orchestrator.inventory.cli import app as inventory_app
 from orchestrator.inventory.loader import load_inventory
 from orchestrator.inventory.model import Inventory
 from orchestrator.inventory.patterns import apply_limit
+from orchestrator.journal.cli import register as register_journal_commands
+from orchestrator.journal.lock import LockHeldError
 from orchestrator.lab.cli import app as lab_app
 from orchestrator.playbook.binding import Binder, placeholder_secrets
 from orchestrator.playbook.loader import load_playbook
@@ -34,6 +36,7 @@ from orchestrator.playbook.variables import Var, parse_extra_vars
 
 EXIT_OK = 0
 EXIT_INPUT = 2
+EXIT_REFUSED = 4
 EXIT_INTERNAL = 70
 
 app = typer.Typer(
@@ -45,6 +48,7 @@ app = typer.Typer(
 )
 app.add_typer(inventory_app, name="inventory", help="Inspect inventories.")
 app.add_typer(lab_app, name="lab", help="The simulated Windows domain (for demos and tests).")
+register_journal_commands(app)
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -73,6 +77,17 @@ InventoryOpt = Annotated[
 ExtraVarsOpt = Annotated[
     list[str] | None,
     typer.Option("--extra-vars", "-e", help="key=value or @file.yml; highest precedence."),
+]
+StateDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--state-dir",
+        help="Where the journal lives (default: $ORCHESTRATOR_STATE_DIR, else ./.orchestrator).",
+    ),
+]
+BreakLockOpt = Annotated[
+    bool,
+    typer.Option("--break-lock", help="Take over a STALE lock (its holder is gone)."),
 ]
 LimitOpt = Annotated[
     str | None,
@@ -202,11 +217,16 @@ def run(  # noqa: PLR0917 -- typer maps each option to a parameter
     ] = None,
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More detail.")] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Warnings and errors only.")] = False,
+    state_dir: StateDirOpt = None,
+    break_lock: BreakLockOpt = False,
 ) -> None:
     """Run a playbook against an inventory (asks first on a terminal unless --yes).
 
-    Exit codes: 0 success; 1 a host failed; 2 invalid input; 4 refused (cancelled at the
-    prompt); 5 a credential was rejected (circuit breaker: one attempt, no lockout).
+    Exit codes: 0 success; 1 failed, and everything a window changed was rolled back;
+    2 invalid input; 3 failed, and a rollback is incomplete (the hosts still open are named;
+    their failsafes fire at the deadline); 4 refused (lock held, window revert cannot fit
+    its deadline, cancelled at the prompt); 5 authentication failure (circuit breaker: one
+    attempt per credential, no lockout).
     """
     from orchestrator.preparation import Request
     from orchestrator.run_command import RunOptions, run_playbook
@@ -219,8 +239,66 @@ def run(  # noqa: PLR0917 -- typer maps each option to a parameter
         yes=yes,
         log_format=log_format,  # type: ignore[arg-type]  # checked just above
         verbosity=-1 if quiet else verbose,
+        state_dir=state_dir,
+        break_lock=break_lock,
     )
     raise typer.Exit(run_playbook(request, options))
+
+
+@app.command()
+def rollback(
+    run_id: Annotated[str, typer.Argument(metavar="RUN", help="Run id (or a unique prefix).")],
+    inventory: Annotated[
+        Path | None, typer.Option("--inventory", "-i", help="Default: the run's own inventory.")
+    ] = None,
+    state_dir: StateDirOpt = None,
+    break_lock: BreakLockOpt = False,
+) -> None:
+    """Undo everything a run left open: each change undone, verified, failsafes disarmed.
+
+    Idempotent. Exit codes: 0 nothing is left open; 3 a host could not be reverted (named;
+    its failsafe stays armed); 4 the domain's lock is held by another run.
+    """
+    from orchestrator.journal import Journal
+    from orchestrator.journal import state_dir as resolve_state_dir
+    from orchestrator.rollback import rollback_run
+
+    with Journal.open(resolve_state_dir(state_dir)) as journal:
+        record = journal.run(run_id)
+        code = rollback_run(
+            journal, record, inventory_path=inventory, break_lock=break_lock, console=out
+        )
+    raise typer.Exit(code)
+
+
+@app.command()
+def resume(  # noqa: PLR0917 -- typer maps each option to a parameter
+    run_id: Annotated[str, typer.Argument(metavar="RUN", help="Run id (or a unique prefix).")],
+    extra_vars: ExtraVarsOpt = None,
+    forks: Annotated[int | None, typer.Option(help="Hosts worked on at once.", min=1)] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before changing.")] = False,
+    log_format: Annotated[str | None, typer.Option(help="console or json.")] = None,
+    state_dir: StateDirOpt = None,
+    break_lock: BreakLockOpt = False,
+) -> None:
+    """Make a run's open windows safe, then continue it from its first unfinished host x step.
+
+    Never repeats a finished change. Give the same -e values as the run had. Exit codes as
+    for `run`; 4 also when the playbook, inventory or -e values changed since the run started.
+    """
+    from orchestrator.resume import resume as resume_run
+    from orchestrator.run_command import RunOptions
+
+    if log_format not in (None, "console", "json"):
+        _fail_usage(f"--log-format must be console or json, not {log_format!r}")
+    options = RunOptions(
+        forks=forks,
+        yes=yes,
+        log_format=log_format,  # type: ignore[arg-type]  # checked just above
+        state_dir=state_dir,
+        break_lock=break_lock,
+    )
+    raise typer.Exit(resume_run(run_id, tuple(extra_vars or ()), options, console=out))
 
 
 @app.command()
@@ -250,6 +328,12 @@ def main() -> None:
         for problem in exc.problems:
             err.print(f"error: {problem}", markup=False)
         sys.exit(EXIT_INPUT)
+    except (RefusedError, LockHeldError) as exc:
+        err.print(f"refused: {exc}", markup=False)
+        sys.exit(EXIT_REFUSED)
+    except OrchestratorError as exc:
+        err.print(f"error: {exc}", markup=False)
+        sys.exit(1)
     except KeyboardInterrupt:
         err.print("interrupted", markup=False)
         sys.exit(130)

@@ -12,6 +12,7 @@
       StepError           a step's own check failed: an unexpected exit code, a wait that timed
                           out, a state the module cannot reach; never retried
       WindowError         a rollback window's deadline passed or its undo failed
+      RefusedError        refused before changing anything: lock held, stale plan or resume
       RunInterruptedError Ctrl-C or SIGTERM: forward work stops, open windows revert
 
 Third-party exceptions are translated into these at the boundary (`raise ... from exc`), so
@@ -168,3 +169,7 @@ class WindowError(OrchestratorError):
 
 class RunInterruptedError(OrchestratorError):
     """The run was asked to stop (Ctrl-C, SIGTERM): no new work, open windows revert."""
+
+
+class RefusedError(OrchestratorError):
+    """Refused before changing anything: the files of a run changed, a plan is stale. Exit 4."""

@@ -9,7 +9,7 @@ contacted), then bind again with the real secrets.
 from __future__ import annotations
 
 import getpass
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -22,7 +22,7 @@ from orchestrator.logging import Redactor
 from orchestrator.playbook.binding import Binder, Binding, placeholder_secrets, secret_requests
 from orchestrator.playbook.loader import load_playbook
 from orchestrator.playbook.model import Playbook
-from orchestrator.playbook.variables import parse_extra_vars
+from orchestrator.playbook.variables import Var, parse_extra_vars
 from orchestrator.secrets import Secret, SecretResolver
 
 T = TypeVar("T")
@@ -47,6 +47,8 @@ class Prepared:
     binding: Binding
     credentials: dict[str, tuple[str, Secret]]
     redactor: Redactor
+    playbook_path: Path
+    extra_vars: Mapping[str, Var]
 
     def hosts(self) -> list[Host]:
         """Every host some step targets, in inventory order, once."""
@@ -98,7 +100,9 @@ def prepare(request: Request, *, interactive: bool) -> Prepared:
         for name, cred in inventory.credentials.items()
         if name in used
     }
-    return Prepared(playbook, inventory, binding, credentials, redactor)
+    return Prepared(
+        playbook, inventory, binding, credentials, redactor, request.playbook, binder.extra_vars
+    )
 
 
 def _targeted(binding: Binding) -> list[Host]:

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from types import FrameType
 
 import structlog
@@ -14,12 +15,15 @@ from rich.console import Console
 
 from orchestrator.engine.connect import Connector
 from orchestrator.engine.events import EventBus, Observer
+from orchestrator.engine.failsafe_target import target_failsafes
 from orchestrator.engine.runner import Runner, RunResult, RunSettings
+from orchestrator.journal import LockPurpose
 from orchestrator.logging import LogFormat, configure
 from orchestrator.preparation import Prepared, Request, prepare
 from orchestrator.report.console import ConsoleObserver, recap_table
 from orchestrator.report.logs import LogObserver
 from orchestrator.report.recap import Recap
+from orchestrator.session import domain_key, journaled, status_of, vars_json
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # failed, and everything a window changed was rolled back
@@ -38,6 +42,10 @@ class RunOptions:
     yes: bool = False
     log_format: LogFormat | None = None
     verbosity: int = 0
+    state_dir: Path | None = None
+    break_lock: bool = False
+    skip: frozenset[tuple[str, int]] = frozenset()  # (host, step index) done earlier (resume)
+    resume_of: str | None = None  # the run id being resumed (its journal record continues)
 
 
 def run_playbook(
@@ -86,15 +94,41 @@ def _execute(
         serial=playbook.serial,
         max_fail_percentage=playbook.max_fail_percentage,
     )
-    runner = Runner(
-        playbook,
-        prepared.binding,
-        connector,
-        bus,
-        settings=settings,
-        usernames=prepared.usernames(),
-    )
-    return runner.run()
+    with journaled(
+        inventory=prepared.inventory,
+        redactor=prepared.redactor,
+        state=options.state_dir,
+        break_lock=options.break_lock,
+        purpose=LockPurpose.RESUME if options.resume_of else LockPurpose.RUN,
+        run_id=options.resume_of,
+    ) as session:
+        if options.resume_of:
+            session.journal.reopen_run(session.run_id)
+        else:
+            session.journal.start_run(
+                playbook=prepared.playbook_path,
+                inventory=prepared.inventory.path,
+                vars_json=vars_json(prepared.extra_vars),
+                domain_key=domain_key(prepared.inventory),
+                run_id=session.run_id,
+            )
+        bus.subscribe(session.observer)
+        runner = Runner(
+            playbook,
+            prepared.binding,
+            connector,
+            bus,
+            settings=settings,
+            usernames=prepared.usernames(),
+            journal=session.windows,
+            failsafes=target_failsafes(session.run_id),
+            run_id=session.run_id,
+            skip=options.skip,
+        )
+        with stop_on_signals(runner.request_stop):
+            result = runner.run()
+        session.finish(status_of(result))
+        return result
 
 
 def _psrp_connector(prepared: Prepared) -> Connector:

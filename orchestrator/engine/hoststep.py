@@ -73,6 +73,10 @@ class HostStepRunner:
         except (OrchestratorError, TemplateError) as exc:
             self._finish(step, host, Status.FAILED, error=str(exc), error_id=_error_id(exc))
 
+    def already_done(self, step: Step, host: Host) -> None:
+        """A step this run finished on the host before it was interrupted (resume)."""
+        self._finish(step, host, Status.OK, summary="done earlier in this run: not repeated")
+
     def _when(self, step: Step, variables: Mapping[str, Any]) -> bool:
         if step.when is None or isinstance(step.when, bool):
             return step.when is not False

@@ -28,6 +28,9 @@ class NoJournal:
     def record_failsafe(self, window_id: int, host: str, armed: Any) -> None:
         """Nothing to keep."""
 
+    def failsafe_disarmed(self, window_id: int, host: str) -> None:
+        """Nothing to keep."""
+
     def close_window(self, window_id: int, status: str) -> None:
         """Nothing to keep."""
 

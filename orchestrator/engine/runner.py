@@ -91,6 +91,7 @@ class Runner:
         journal: WindowJournal | None = None,
         failsafes: Callable[[Window], Failsafes | None] | None = None,
         run_id: str | None = None,
+        skip: frozenset[tuple[str, int]] = frozenset(),
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -106,6 +107,7 @@ class Runner:
         self.breaker = CredentialBreaker()
         self.result = RunResult(run_id=run_id or uuid.uuid4().hex[:12])
         self._lock = threading.Lock()
+        self._skip = skip
         self._stop = threading.Event()
         self._stop_reason = ""
         self._real_sleep = sleep
@@ -198,7 +200,10 @@ class Runner:
         index, step, targets = item
         hosts = [h for h in targets if self._active(h)]
         self.bus.emit(ev.StepStarted(index, step.name, step.module, _names(hosts)))
-        futures = [pool.submit(self.hosts.run, step, host) for host in hosts]
+        done = [h for h in hosts if (h.name, index) in self._skip]
+        for host in done:
+            self.hosts.already_done(step, host)
+        futures = [pool.submit(self.hosts.run, step, h) for h in hosts if h not in done]
         wait(futures)
         for future in futures:
             future.result()  # a bug in a step's thread must not pass silently

@@ -146,9 +146,11 @@ def guarded_execute(
     undo = module.undo(args, state)
     if undo is None:
         raise WindowError(f"step '{step}' cannot be undone, so it cannot run in a window")
+    if not undo:  # nothing to restore (a wait, a restart): no journal entry, no failsafe
+        yield from module.apply(args, state, ctx)
+        return StepOutcome(Status.CHANGED, diff, undo)
     change_id = guard.before_change(PendingChange(ctx.host, step, module_name, args, diff, undo))
-    if undo:
-        yield from guard.arm(ctx.host)
+    yield from guard.arm(ctx.host)
     yield from module.apply(args, state, ctx)
     guard.applied(change_id)
     return StepOutcome(Status.CHANGED, diff, undo)

@@ -52,6 +52,10 @@ class WindowJournal(Protocol):
         """Remember a host's armed failsafe so a later rollback can disarm it."""
         ...
 
+    def failsafe_disarmed(self, window_id: int, host: str) -> None:
+        """The host's failsafe was removed: nothing is left to fire there."""
+        ...
+
     def close_window(self, window_id: int, status: str) -> None:
         """closed or rollback_incomplete."""
         ...
@@ -273,6 +277,7 @@ class WindowRunner:
                 pending.pop(0)
             if verified and safes is not None:
                 _retry(lambda: drive(safes.disarm(host), transport, sleep=time.sleep))
+                self.journal.failsafe_disarmed(runtime.window_id, host)
         except OrchestratorError as exc:
             for change in pending:
                 self.journal.mark_change(change.change_id, "undo_failed")

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from orchestrator.engine.window import PendingChange
 from orchestrator.journal.journal import Journal
 from orchestrator.journal.lock import RunLock
-from orchestrator.journal.records import ChangeState, WindowStatus
+from orchestrator.journal.records import ChangeState, FailsafeState, WindowStatus
 
 
 class Armed(Protocol):
@@ -74,6 +74,10 @@ class RunJournal:
             window_id, host, task_name=armed.task_name, task_path=armed.task_path,
             armed=armed.to_json(),
         )  # fmt: skip
+
+    def failsafe_disarmed(self, window_id: int, host: str) -> None:
+        """The host's failsafe task was removed after a verified revert."""
+        self.journal.mark_failsafe(window_id, host, FailsafeState.DISARMED)
 
     def close_window(self, window_id: int, status: str) -> None:
         """closed or rollback_incomplete; a closed window's deadline leaves the run lock (an

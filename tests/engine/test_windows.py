@@ -52,6 +52,9 @@ class Journal:
     def record_failsafe(self, window_id: int, host: str, armed: Any) -> None:
         self._add("failsafe", host)
 
+    def failsafe_disarmed(self, window_id: int, host: str) -> None:
+        self._add("disarmed", host)
+
     def close_window(self, window_id: int, status: str) -> None:
         self._add("close", status)
 

@@ -1,0 +1,88 @@
+"""`orchestrator resume RUN`: make the run's open windows safe, then finish what it started.
+
+Resume refuses (exit 4) when the playbook, the inventory or the -e values differ from what
+the run was started with: continuing someone else's run with other inputs is a new run.
+Every window still open is rolled back first (as `rollback` does). Then the playbook runs
+again under the same run id, skipping each host x step the journal records as finished; a
+window's steps run again from its start, since its changes were undone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from rich.console import Console
+
+from orchestrator.errors import RefusedError
+from orchestrator.journal import Journal, RunRecord, RunStatus, file_digest, state_dir
+from orchestrator.preparation import Request, load
+from orchestrator.rollback import rollback_run
+from orchestrator.run_command import RunOptions, run_playbook
+from orchestrator.session import vars_json
+
+
+def resume(
+    run_id: str,
+    extra_vars: tuple[str, ...],
+    options: RunOptions,
+    *,
+    console: Console,
+) -> int:
+    """Roll back what is open, then continue the run from its first unfinished host x step."""
+    with Journal.open(state_dir(options.state_dir)) as journal:
+        record = journal.run(run_id)
+        if record.status is RunStatus.SUCCEEDED:
+            console.print(f"run {record.id} succeeded: nothing to resume", highlight=False)
+            return 0
+        request = Request(Path(record.playbook), Path(record.inventory), extra_vars)
+        _refuse_if_changed(record, request)
+        code = rollback_run(
+            journal, record, inventory_path=None, break_lock=options.break_lock, console=console
+        )
+        if code != 0:
+            return code
+        finished = journal.finished_steps(record.id)
+    skip = _skippable(request, finished)
+    console.print(
+        f"resuming run {record.id}: {len(skip)} host x step results kept from before",
+        highlight=False,
+    )
+    resumed = RunOptions(
+        forks=options.forks,
+        yes=options.yes,
+        log_format=options.log_format,
+        verbosity=options.verbosity,
+        state_dir=options.state_dir,
+        break_lock=options.break_lock,
+        skip=frozenset(skip),
+        resume_of=record.id,
+    )
+    return run_playbook(request, resumed, console=console)
+
+
+def _refuse_if_changed(record: RunRecord, request: Request) -> None:
+    changed = [
+        what
+        for what, path, digest in (
+            ("the playbook", request.playbook, record.playbook_digest),
+            ("the inventory", request.inventory, record.inventory_digest),
+        )
+        if not path.is_file() or file_digest(path) != digest
+    ]
+    _, _, binder, _ = load(request)
+    given = hashlib.sha256(vars_json(binder.extra_vars).encode()).hexdigest()
+    if given != record.vars_digest:
+        changed.append("the -e values")
+    if changed:
+        raise RefusedError(
+            f"run {record.id} cannot be resumed: {' and '.join(changed)} changed since it started"
+            " (give the same -e values; or roll it back and start a new run)"
+        )
+
+
+def _skippable(request: Request, finished: set[tuple[str, int]]) -> set[tuple[str, int]]:
+    """Finished host x steps outside windows (a window's steps run again after its rollback)."""
+    _, _, _, binding = load(request)
+    in_window = {i for i, (step, _) in enumerate(binding.steps) if step.window is not None}
+    return {(host, index) for host, index in finished if index not in in_window}
