@@ -72,7 +72,7 @@ def _on_signals(stop: threading.Event) -> None:
 @app.command()
 def demo(
     playbook: Annotated[Path, typer.Option(help="The recovery playbook to run.")] = Path(
-        "playbooks/smsman-reinstall.yml"
+        "playbooks/guest-window.yml"
     ),
     clients: Annotated[int, typer.Option(help="SMS clients in the lab.", min=5, max=10_000)] = 20,
     workdir: Annotated[Path, typer.Option(help="Where the lab's inventory goes.")] = Path(

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from rich.console import Console
 from rich.table import Table
@@ -37,6 +37,8 @@ class SiteState:
     checked_in: int
     failing: int
     locked_out: tuple[str, ...]
+    accounts: tuple[str, ...]
+    guest_open_on: tuple[str, ...]
 
 
 def run_demo(playbook: Path, clients: int, workdir: Path, console: Console) -> int:
@@ -134,13 +136,30 @@ def site_state(inventory_path: Path) -> SiteState:
         site = next(h for h in inventory.hosts if "site_server" in h.roles)
         dc = next(h for h in inventory.hosts if "domain_controller" in h.roles)
         summary = connector.transport(site).run(Command.of("Get-CMClientStatusSummary")).outputs[0]
+        accounts = connector.transport(site).run(Command.of("Get-CMClientConnectionAccount"))
         locked = connector.transport(dc).run(Command.of("Search-ADAccount", LockedOut=SWITCH))
+        guests = [
+            h.name for h in inventory.hosts if "cap_server" in h.roles and _guest_on(connector, h)
+        ]
     return SiteState(
         clients=int(summary["Total"]),
         checked_in=int(summary["CheckedIn"]),
         failing=int(summary["Failing"]),
         locked_out=tuple(str(a["SamAccountName"]) for a in locked.outputs),
+        accounts=tuple(str(a["UserName"]) for a in accounts.outputs),
+        guest_open_on=tuple(guests),
     )
+
+
+def _guest_on(connector: Any, host: Any) -> bool:
+    """Is the Guest this CAP serves (domain Guest on a DC, local Guest elsewhere) enabled?"""
+    transport = connector.transport(host)
+    if "domain_controller" in host.roles:
+        domain = transport.run(Command.of("Get-ADDomain")).outputs[0]
+        guest = transport.run(Command.of("Get-ADUser", Identity=f"{domain['DomainSID']}-501"))
+        return bool(guest.outputs and guest.outputs[0]["Enabled"])
+    users = transport.run(Command.of("Get-LocalUser")).outputs
+    return any(str(u["SID"]).endswith("-501") and u["Enabled"] for u in users)
 
 
 def _compare(before: SiteState, after: SiteState) -> Table:
@@ -154,6 +173,12 @@ def _compare(before: SiteState, after: SiteState) -> Table:
         f"{after.checked_in}/{after.clients}",
     )
     table.add_row("clients failing", str(before.failing), str(after.failing))
+    table.add_row("connection accounts", ", ".join(before.accounts), ", ".join(after.accounts))
+    table.add_row(
+        "Guest enabled on",
+        ", ".join(before.guest_open_on) or "none",
+        ", ".join(after.guest_open_on) or "none",
+    )
     table.add_row(
         "accounts locked out",
         ", ".join(before.locked_out) or "none",
