@@ -234,7 +234,7 @@ def test_racing_processes_exactly_one_wins(tmp_path: Path) -> None:
     naming it; once it died, the lock is stale by its dead pid."""
     state = tmp_path / "state"
     result = subprocess.run(
-        [sys.executable, str(WORKERS), "race", str(state), "6", "0.3"],
+        [sys.executable, str(WORKERS), "race", str(state), "6", "1.0"],
         capture_output=True, text=True, timeout=30, check=True,
     )  # fmt: skip
     lines = result.stdout.splitlines()

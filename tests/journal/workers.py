@@ -98,7 +98,7 @@ def _racer(state: Path, index: int, start_at: float) -> None:
         _ack(1, f"refused {index} {exc}")
     else:
         _ack(1, f"won {index} {os.getpid()}")
-        time.sleep(1.0)  # hold it while the losers try; then die without releasing
+        time.sleep(2.0)  # hold it while the losers try; then die without releasing
     journal.close()
 
 
@@ -111,6 +111,8 @@ def race(state: Path, count: int, delay: float) -> None:
         if pid == 0:
             try:
                 _racer(state, index, start_at)
+            except BaseException as exc:  # noqa: BLE001 -- report it: the test shows the cause
+                _ack(1, f"error {index} {type(exc).__name__}: {exc}")
             finally:
                 os._exit(0)
         pids.append(pid)
