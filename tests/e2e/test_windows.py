@@ -298,3 +298,49 @@ def test_the_guest_window_recovers_the_site(lab_factory: LabFactory, tmp_path: P
     shown = state.command("show", _run_id(run.events), "--format", "json")
     assert shown.returncode == 0
     assert json.loads(shown.stdout)["run"]["status"] == "succeeded"
+
+
+def test_resume_makes_the_window_safe_then_finishes_without_repeating(
+    lab_factory: LabFactory, tmp_path: Path
+) -> None:
+    """kill -9 in the window, then resume: the window is rolled back, run again, steps before kept."""
+    lab = lab_factory(scenario="tb1-lockout", clients=5, manual_clock=True, start_now=True)
+    inventory = lab.write_inventory(tmp_path / "lab" / "inventory.yml")
+    playbook = _variant(
+        tmp_path, **{"until: aware_ratio >= min_checked_in_ratio": "until: total >= 0"}
+    )
+    window = Window(lab, inventory, tmp_path / "state", playbook, tmp_path)
+    first = window.run()
+    first.until(KILL_POINTS["local Guest enabled"])
+    first.process.kill()
+    first.finish()
+    run_id = _run_id(first.events)
+    changed = window.command("resume", run_id, "-e", "poll_interval=2s", "--yes")
+    assert changed.returncode == 4, changed.stdout + changed.stderr  # other -e values: refused
+    resumed = Orchestrator(
+        [
+            "resume",
+            run_id,
+            "-e",
+            "poll_interval=1s",
+            "--yes",
+            "--log-format",
+            "json",
+            "--state-dir",
+            str(window.state),
+        ],
+        tmp_path,
+    )
+    code, err = resumed.finish(timeout=180)
+    assert code == 0, err
+    finished = [e for e in resumed.events if e["event"] == "host.finished"]
+    kept = [e for e in finished if e.get("change") == "done earlier in this run: not repeated"]
+    assert {e["step"] for e in kept} == {
+        "Create the new client connection account",
+        "Add the new account to the site's client connection accounts",
+        "Remove the old account from the site's client connection accounts",
+        "Delete the old account so that clients fall back to Guest",
+    }
+    assert window.guest_enabled() == {"DC1": False, "CAP1": False}
+    shown = window.command("show", run_id, "--format", "json")
+    assert json.loads(shown.stdout)["run"]["status"] == "succeeded"
