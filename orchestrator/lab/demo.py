@@ -7,6 +7,7 @@ the real command line and pypsrp, and the site's state is read before and after 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -45,10 +46,13 @@ def run_demo(playbook: Path, clients: int, workdir: Path, console: Console) -> i
     """Start the lab, show the broken site, run the playbook, show the site again."""
     configure(log_format="console", verbosity=-1, redactor=Redactor())
     inventory = workdir / "inventory.yml"
+    shutil.rmtree(
+        workdir / "state", ignore_errors=True
+    )  # a fresh lab: an old journal means nothing
     with _lab(inventory, clients) as ready:
         console.print(f"[bold]{ready}[/]", highlight=False)
         before = _broken(inventory, console)
-        code = _run_playbook(playbook, inventory)
+        code = _run_playbook(playbook, inventory, workdir / "state")
         after = site_state(inventory)
     console.print(_compare(before, after))
     console.print(f"run exit code {code}", highlight=False)
@@ -103,7 +107,7 @@ def _ready_line(stdout: IO[str]) -> str:
     raise RuntimeError("the lab did not start within a minute")
 
 
-def _run_playbook(playbook: Path, inventory: Path) -> int:
+def _run_playbook(playbook: Path, inventory: Path, state: Path) -> int:
     command = [
         sys.executable,
         "-m",
@@ -117,6 +121,8 @@ def _run_playbook(playbook: Path, inventory: Path) -> int:
         "console",
         "-e",
         "poll_interval=2s",
+        "--state-dir",
+        str(state),
     ]
     return subprocess.run(command, check=False).returncode  # noqa: S603 -- our own CLI
 

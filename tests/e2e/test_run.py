@@ -46,6 +46,8 @@ def _run(
         "-i",
         str(inventory),
         "--yes",
+        "--state-dir",
+        str(inventory.parent / "state"),  # each test its own journal and domain lock
         "--log-format",
         "json",
         "-e",
