@@ -92,6 +92,31 @@ class CredentialRejected:
 
 
 @dataclass(frozen=True)
+class CredentialAccepted:
+    """The preflight authenticated a credential on a host (once per credential)."""
+
+    credential: str
+    username: str
+    host: str
+
+
+@dataclass(frozen=True)
+class Predicted:
+    """Plan mode: what a step would do on a host.
+
+    kind: "will-change", "no-change", "unknown" (reason says why) or "skipped".
+    """
+
+    step: str
+    host: str
+    kind: str
+    summary: str = ""
+    before: Mapping[str, Any] = field(default_factory=dict)
+    after: Mapping[str, Any] = field(default_factory=dict)
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class StepFinished:
     """A step finished on all its hosts."""
 
@@ -162,6 +187,8 @@ Event = (
     | Retrying
     | HostStepFinished
     | CredentialRejected
+    | CredentialAccepted
+    | Predicted
     | StepFinished
     | WindowOpened
     | WindowClosing

@@ -258,6 +258,7 @@ class Runner:
         for host in hosts:
             try:
                 retrying(None, (), sleep=self.hosts.sleep)(self.connector.authenticate, host)
+                self._accepted(host)
             except AuthError:
                 self.hosts.reject(host)
             except ConnectError as exc:
@@ -266,6 +267,11 @@ class Runner:
             except OrchestratorError as exc:
                 self._record_failure(host.name, str(exc))
             return
+
+    def _accepted(self, host: Host) -> None:
+        credential = host.connection.credential or "(none)"
+        username = (self.hosts.usernames or {}).get(credential, "")
+        self.bus.emit(ev.CredentialAccepted(credential, username, host.name))
 
     # -- bookkeeping ---------------------------------------------------------------------------
 
