@@ -54,14 +54,19 @@ def _run(
         "poll_interval=1s",
         *args,
     ]
-    return subprocess.run(
-        command,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env={**os.environ, **(env or {})},
-    )
+    try:
+        return subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=200,  # under pytest's 300 s, so that a hang shows what the run printed
+            check=False,
+            env={**os.environ, **(env or {})},
+        )
+    except subprocess.TimeoutExpired as hung:
+        printed = (hung.stdout or b"")[-6000:], (hung.stderr or b"")[-3000:]
+        text = [p.decode(errors="replace") if isinstance(p, bytes) else p for p in printed]
+        pytest.fail(f"orchestrator run hung for 200 s; it printed:\n{text[0]}\n{text[1]}")
 
 
 def _events(output: str) -> list[dict[str, Any]]:
@@ -96,8 +101,16 @@ class Site:
 
 @pytest.fixture
 def broken(lab_factory: LabFactory, tmp_path: Path) -> Iterator[tuple[RunningLab, Path, Site]]:
-    """The article's locked-out site TB1 (5 clients, real time), its inventory, a reader."""
-    lab = lab_factory(scenario="tb1-lockout", clients=5, start_now=True)
+    """The article's locked-out site TB1 (5 clients, real time), its inventory, a reader.
+
+    Clients retry every half second: a client then often reads a backdated value on its own
+    cycle before the playbook restarts its service, the race a slow machine meets too."""
+    lab = lab_factory(
+        scenario="tb1-lockout",
+        clients=5,
+        start_now=True,
+        retry_interval=timedelta(milliseconds=500),
+    )
     inventory = lab.write_inventory(tmp_path / "lab" / "inventory.yml")
     site = Site(inventory, lab.operator())
     yield lab, inventory, site

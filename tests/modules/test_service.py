@@ -62,3 +62,30 @@ def test_a_disabled_service_cannot_start(lab: DomainBackend) -> None:
     with pytest.raises(RemoteError) as info:
         Host(lab, "WKS0001").step("service", args("service", name="Spooler", state="started"))
     assert info.value.fq_error_id == "CouldNotStartService," + NS + "StartServiceCommand"
+
+
+def test_if_missing_ok_makes_a_missing_service_nothing_to_do(lab: DomainBackend) -> None:
+    """if_missing: ok on a service that does not exist: ok, no command that changes anything."""
+    host = Host(lab, "WKS0001")
+    given = args("service", name="Nope", state="restarted", if_missing="ok")
+    outcome = host.step("service", given)
+    assert outcome.status is Status.OK
+    assert outcome.diff.summary == "Nope does not exist: nothing to do"
+    assert host.mutations() == []
+
+
+def test_if_missing_ok_accepts_a_service_gone_between_probe_and_restart(
+    lab: DomainBackend,
+) -> None:
+    """The client orphaned itself after the probe: Restart-Service finds nothing, still ok."""
+    host = Host(lab, "WKS0001")
+    given = args("service", name="Clisvcl", state="restarted", if_missing="ok")
+    state = host.probe("service", given)
+    with lab.inspect() as domain:
+        model = domain.host("WKS0001")
+        assert model is not None
+        model.services.pop("clisvcl")
+    host.apply("service", given, state)
+    strict = args("service", name="Clisvcl", state="restarted")
+    with pytest.raises(RemoteError):
+        host.apply("service", strict, state)

@@ -175,9 +175,10 @@ def _client(state: LabState, scenario: Scenario, site: SmsSite, n: int, rng: ran
     if spec.status == "failing":
         client.last_error = E_ACCESSDENIED
     state.clients[host.name.lower()] = client
-    ccim.schedule(
-        state, client, timedelta(seconds=rng.uniform(0, spec.first_check_within.total_seconds()))
-    )
+    # Clients are spread over their first cycle; a shortened cycle (--success-interval) shortens
+    # the spread with it, or a demo would wait out the scenario's longer one first.
+    within = min(spec.first_check_within, max(site.success_interval, site.retry_interval))
+    ccim.schedule(state, client, timedelta(seconds=rng.uniform(0, within.total_seconds())))
 
 
 def build(scenario: Scenario, clock: Clock) -> LabState:
