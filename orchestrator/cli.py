@@ -93,6 +93,17 @@ LimitOpt = Annotated[
     str | None,
     typer.Option("--limit", "-l", help="Host pattern: names, groups, roles, globs, !x, &x, @file."),
 ]
+ReportOpt = Annotated[
+    Path | None,
+    typer.Option("--report", help="Write a report: .md, .html, .json or .txt (docs/reports.md)."),
+]
+FormatOpt = Annotated[
+    str | None,
+    typer.Option("--format", help="The --report's format: text, markdown, html or json."),
+]
+JunitOpt = Annotated[
+    Path | None, typer.Option("--junit", help="Write JUnit XML: a testcase per host x step.")
+]
 
 
 @dataclass(frozen=True)
@@ -201,8 +212,14 @@ def problem_json(problem: Problem) -> dict[str, object]:
 
 @app.command()
 def run(  # noqa: PLR0917 -- typer maps each option to a parameter
-    playbook: Annotated[Path, typer.Argument(help="The playbook to run.", show_default=False)],
-    inventory: Annotated[Path, typer.Option("--inventory", "-i", help="The inventory.")],
+    playbook: Annotated[
+        Path | None,
+        typer.Argument(help="The playbook to run (with --plan: the plan's).", show_default=False),
+    ] = None,
+    inventory: Annotated[
+        Path | None,
+        typer.Option("--inventory", "-i", help="The inventory (with --plan: the plan's)."),
+    ] = None,
     extra_vars: ExtraVarsOpt = None,
     limit: LimitOpt = None,
     forks: Annotated[
@@ -219,6 +236,20 @@ def run(  # noqa: PLR0917 -- typer maps each option to a parameter
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Warnings and errors only.")] = False,
     state_dir: StateDirOpt = None,
     break_lock: BreakLockOpt = False,
+    plan: Annotated[
+        Path | None,
+        typer.Option(
+            "--plan",
+            help="Run exactly this saved plan (from `plan --out`): refused if its inputs"
+            " changed; a host whose probed state drifted is left out. No prompt.",
+        ),
+    ] = None,
+    allow_drift: Annotated[
+        bool, typer.Option("--allow-drift", help="With --plan: run drifted hosts too.")
+    ] = False,
+    report: ReportOpt = None,
+    report_format: FormatOpt = None,
+    junit: JunitOpt = None,
 ) -> None:
     """Run a playbook against an inventory (asks first on a terminal unless --yes).
 
@@ -233,7 +264,7 @@ def run(  # noqa: PLR0917 -- typer maps each option to a parameter
 
     if log_format not in (None, "console", "json"):
         _fail_usage(f"--log-format must be console or json, not {log_format!r}")
-    request = Request(playbook, inventory, tuple(extra_vars or ()), limit)
+    _check_report_flags(report, report_format)
     options = RunOptions(
         forks=forks,
         yes=yes,
@@ -241,8 +272,90 @@ def run(  # noqa: PLR0917 -- typer maps each option to a parameter
         verbosity=-1 if quiet else verbose,
         state_dir=state_dir,
         break_lock=break_lock,
+        report=report,
+        report_format=report_format,
+        junit=junit,
     )
+    if plan is not None:
+        from orchestrator.plan_apply import Overrides, run_plan
+
+        given = Overrides(playbook, inventory, tuple(extra_vars) if extra_vars else None, limit)
+        raise typer.Exit(run_plan(plan, given, options, allow_drift=allow_drift))
+    if allow_drift:
+        _fail_usage("--allow-drift goes with --plan")
+    if playbook is None or inventory is None:
+        _fail_usage("give a PLAYBOOK and --inventory/-i, or --plan FILE")
+        return
+    request = Request(playbook, inventory, tuple(extra_vars or ()), limit)
     raise typer.Exit(run_playbook(request, options))
+
+
+@app.command()
+def plan(  # noqa: PLR0917 -- typer maps each option to a parameter
+    playbook: Annotated[Path, typer.Argument(help="The playbook to plan.", show_default=False)],
+    inventory: Annotated[Path, typer.Option("--inventory", "-i", help="The inventory.")],
+    extra_vars: ExtraVarsOpt = None,
+    limit: LimitOpt = None,
+    out_file: Annotated[
+        Path | None,
+        typer.Option("--out", help="Save the plan for `run --plan` (JSON, docs/plan-file.md)."),
+    ] = None,
+    output_format: Annotated[
+        str,
+        typer.Option("--format", help="What is printed: text, markdown, html or json."),
+    ] = "text",
+    report: ReportOpt = None,
+    report_format: Annotated[
+        str | None,
+        typer.Option("--report-format", help="The --report's format (default: by extension)."),
+    ] = None,
+    junit: JunitOpt = None,
+    detailed_exitcode: Annotated[
+        bool,
+        typer.Option(
+            "--detailed-exitcode", help="Exit 0 when nothing would change, 6 when changes are."
+        ),
+    ] = False,
+    forks: Annotated[
+        int | None, typer.Option(help="Hosts probed at once (default 20).", min=1, max=1000)
+    ] = None,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More detail.")] = 0,
+) -> None:
+    """Say per host and step what a run would do, from live read-only probes; change nothing.
+
+    Exit codes: 0 planned (with --detailed-exitcode: nothing would change); 1 a host could not
+    be planned (unreachable, a probe failed); 2 invalid input; 4 a window's revert cannot fit
+    its deadline; 5 a credential was rejected (one attempt each); 6 with --detailed-exitcode:
+    changes are pending.
+    """
+    from orchestrator.plan_command import PlanOptions, plan_playbook
+    from orchestrator.preparation import Request
+
+    _check_report_flags(report, report_format)
+    if output_format not in _FORMATS:
+        _fail_usage(f"--format must be one of {', '.join(_FORMATS)}, not {output_format!r}")
+    options = PlanOptions(
+        out=out_file,
+        format=output_format,
+        report=report,
+        report_format=report_format,
+        junit=junit,
+        detailed_exitcode=detailed_exitcode,
+        forks=forks,
+        verbosity=verbose,
+    )
+    request = Request(playbook, inventory, tuple(extra_vars or ()), limit)
+    raise typer.Exit(plan_playbook(request, options))
+
+
+_FORMATS = ("text", "markdown", "html", "json")
+
+
+def _check_report_flags(report: Path | None, fmt: str | None) -> None:
+    if fmt is not None and fmt not in _FORMATS:
+        _fail_usage(f"the report format must be one of {', '.join(_FORMATS)}, not {fmt!r}")
+    if fmt is not None and report is None:
+        _fail_usage("a report format goes with --report PATH")
 
 
 @app.command()

@@ -9,8 +9,8 @@ contacted), then bind again with the real secrets.
 from __future__ import annotations
 
 import getpass
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -49,6 +49,18 @@ class Prepared:
     redactor: Redactor
     playbook_path: Path
     extra_vars: Mapping[str, Var]
+    secrets: Mapping[str, Secret] = field(default_factory=dict)  # the playbook's, by name
+
+    def without(self, excluded: Collection[str]) -> Prepared:
+        """The same preparation with these hosts left out of every step (same secrets: no
+        second prompt, the same generated passwords); InputError if no host is left."""
+        inventory = self.inventory.restricted_to(
+            h.name for h in self.inventory.hosts if h.name not in excluded
+        )
+        binding = Binder(inventory, self.extra_vars).bind(self.playbook, self.secrets)
+        if binding.problems:
+            raise InputError(binding.problems)
+        return replace(self, inventory=inventory, binding=binding)
 
     def hosts(self) -> list[Host]:
         """Every host some step targets, in inventory order, once."""
@@ -91,7 +103,8 @@ def prepare(request: Request, *, interactive: bool) -> Prepared:
     secrets = resolver.resolve([*secret_requests(playbook), *inventory.secret_requests(hosts)])
     redactor = Redactor()
     redactor.add(*secrets.values())
-    binding = binder.bind(playbook, {name: secrets[name] for name in playbook.secrets})
+    playbook_secrets = {name: secrets[name] for name in playbook.secrets}
+    binding = binder.bind(playbook, playbook_secrets)
     if binding.problems:
         raise InputError(binding.problems)
     used = {h.connection.credential for h in hosts}
@@ -101,7 +114,14 @@ def prepare(request: Request, *, interactive: bool) -> Prepared:
         if name in used
     }
     return Prepared(
-        playbook, inventory, binding, credentials, redactor, request.playbook, binder.extra_vars
+        playbook,
+        inventory,
+        binding,
+        credentials,
+        redactor,
+        request.playbook,
+        binder.extra_vars,
+        playbook_secrets,
     )
 
 

@@ -21,6 +21,7 @@ from orchestrator.journal import LockPurpose
 from orchestrator.logging import LogFormat, configure
 from orchestrator.preparation import Prepared, Request, prepare
 from orchestrator.report.console import ConsoleObserver, recap_table
+from orchestrator.report.document import ReportBuilder, ReportDocument, skeleton
 from orchestrator.report.logs import LogObserver
 from orchestrator.report.recap import Recap
 from orchestrator.session import domain_key, journaled, status_of, vars_json
@@ -46,6 +47,9 @@ class RunOptions:
     break_lock: bool = False
     skip: frozenset[tuple[str, int]] = frozenset()  # (host, step index) done earlier (resume)
     resume_of: str | None = None  # the run id being resumed (its journal record continues)
+    report: Path | None = None  # --report PATH
+    report_format: str | None = None  # --format (default: by the report's extension)
+    junit: Path | None = None  # --junit PATH
 
 
 def run_playbook(
@@ -56,8 +60,20 @@ def run_playbook(
     console: Console | None = None,
 ) -> int:
     """Run a playbook; the exit code says how it went (see README: exit codes)."""
+    prepared = prepare(request, interactive=sys.stdin.isatty())
+    return run_prepared(prepared, options, connector_factory=connector_factory, console=console)
+
+
+def run_prepared(
+    prepared: Prepared,
+    options: RunOptions,
+    *,
+    connector_factory: ConnectorFactory | None = None,
+    console: Console | None = None,
+    approved: bool = False,
+) -> int:
+    """Run what `prepare` made ready; `approved` (a saved plan) skips the prompt."""
     interactive = sys.stdin.isatty()
-    prepared = prepare(request, interactive=interactive)
     out = console or Console(highlight=False)
     log_format = options.log_format or ("console" if out.is_terminal else "json")
     configure(
@@ -66,7 +82,7 @@ def run_playbook(
         redactor=prepared.redactor,
         stream=sys.stdout if log_format == "json" else sys.stderr,
     )
-    if interactive and not options.yes and not _confirmed(out, prepared):
+    if interactive and not (options.yes or approved) and not _confirmed(out, prepared):
         out.print("cancelled at the prompt: nothing was changed", highlight=False)
         return EXIT_REFUSED
     recap = Recap()
@@ -76,9 +92,25 @@ def run_playbook(
         if log_format == "console"
         else LogObserver()
     )
+    document = skeleton("run", prepared.playbook, str(prepared.inventory.path))
+    observers.append(ReportBuilder(document))
     result = _execute(prepared, options, EventBus(observers), connector_factory)
     _report(out, log_format, recap, result)
-    return _exit_code(result)
+    code = _exit_code(result)
+    document.exit_code = code
+    _write_reports(document, options)
+    return code
+
+
+def _write_reports(document: ReportDocument, options: RunOptions) -> None:
+    if options.report is None and options.junit is None:
+        return
+    from orchestrator.report.files import write_junit, write_report
+
+    if options.report is not None:
+        write_report(document, options.report, options.report_format)
+    if options.junit is not None:
+        write_junit(document, options.junit)
 
 
 def _execute(

@@ -1,0 +1,146 @@
+"""`orchestrator run --plan FILE`: run exactly a saved plan, or refuse.
+
+Refused as a whole (exit 4) when the playbook, the inventory, the -e values or --limit differ
+from what was planned. Then each host is probed again; a host whose fingerprint drifted (a
+probed value changed since planning) is refused and left out of the run, with its drift shown,
+unless --allow-drift. A run that left a drifted host out exits 4 even when the rest succeeded:
+the plan was not carried out in full.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+
+from orchestrator.errors import RefusedError
+from orchestrator.plan_command import (
+    ConnectorFactory,
+    file_digest,
+    make_plan,
+    vars_digest,
+)
+from orchestrator.planfile import PlanFile, PlannedStep, read_plan
+from orchestrator.planner import PlanResult, Prediction, canonical
+from orchestrator.preparation import Request, prepare
+from orchestrator.run_command import EXIT_OK, EXIT_REFUSED, RunOptions, run_prepared
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """What the operator gave beside --plan; each must agree with the plan."""
+
+    playbook: Path | None = None
+    inventory: Path | None = None
+    extra_vars: tuple[str, ...] | None = None
+    limit: str | None = None
+
+
+@dataclass(frozen=True)
+class Drift:
+    """How one host differs from the plan: one line per step that reads differently now."""
+
+    host: str
+    lines: tuple[str, ...]
+
+
+def run_plan(
+    plan_path: Path,
+    given: Overrides,
+    options: RunOptions,
+    *,
+    allow_drift: bool = False,
+    connector_factory: ConnectorFactory | None = None,
+    console: Console | None = None,
+) -> int:
+    """Check the plan's inputs and every host's drift, then run it; the exit code as `run`."""
+    out = console or Console(highlight=False, stderr=True)
+    plan = read_plan(plan_path)
+    request = _request(plan, given)
+    _check_inputs(plan, request)
+    prepared = prepare(request, interactive=sys.stdin.isatty())
+    if vars_digest(prepared) != plan.extra_vars_sha256:
+        raise RefusedError(
+            "the -e values differ from the plan's: plan again, or give the plan's -e values"
+        )
+    _, now = make_plan(prepared, forks=options.forks, factory=connector_factory)
+    drifts = find_drift(plan, now)
+    for drift in drifts:
+        verdict = "running anyway (--allow-drift)" if allow_drift else "refused, left out"
+        out.print(f"drift on {drift.host}: {verdict}", markup=False)
+        for line in drift.lines:
+            out.print(f"  {line}", markup=False)
+    refused = set() if allow_drift else {d.host for d in drifts}
+    if refused:
+        planned = {s.host for s in plan.steps}
+        if planned <= refused:
+            out.print("every host drifted: nothing runs; plan again", markup=False)
+            return EXIT_REFUSED
+        prepared = prepared.without(refused)
+    code = run_prepared(
+        prepared, options, connector_factory=connector_factory, console=None, approved=True
+    )
+    return EXIT_REFUSED if code == EXIT_OK and refused else code
+
+
+def _request(plan: PlanFile, given: Overrides) -> Request:
+    mismatches = []
+    for label, mine, planned in (
+        ("playbook", given.playbook, plan.playbook.path),
+        ("inventory", given.inventory, plan.inventory.path),
+    ):
+        if mine is not None and str(mine.resolve()) != planned:
+            mismatches.append(f"the plan is for {label} {planned}, not {mine}")
+    if given.limit is not None and given.limit != plan.limit:
+        mismatches.append(f"the plan was made with --limit {plan.limit!r}, not {given.limit!r}")
+    if mismatches:
+        raise RefusedError("; ".join(mismatches))
+    extra = given.extra_vars if given.extra_vars is not None else tuple(plan.extra_vars)
+    return Request(Path(plan.playbook.path), Path(plan.inventory.path), extra, plan.limit)
+
+
+def _check_inputs(plan: PlanFile, request: Request) -> None:
+    changed = []
+    for label, planned, path in (
+        ("playbook", plan.playbook, request.playbook),
+        ("inventory", plan.inventory, request.inventory),
+    ):
+        try:
+            now = file_digest(path).sha256
+        except OSError:
+            now = ""
+        if now != planned.sha256:
+            changed.append(f"the {label} {path} {'changed' if now else 'is gone'} since planning")
+    if changed:
+        raise RefusedError("; ".join(changed) + ": plan again")
+
+
+def find_drift(plan: PlanFile, now: PlanResult) -> list[Drift]:
+    """Hosts whose probed state differs from the plan's, with what differs."""
+    fingerprints = now.fingerprints()
+    by_key = {(p.step_index, p.host): p for p in now.predictions}
+    drifts = []
+    for host in sorted(set(plan.hosts) | set(fingerprints)):
+        if plan.hosts.get(host) == fingerprints.get(host):
+            continue
+        lines = [
+            line
+            for planned in plan.for_host(host)
+            if (line := _step_drift(planned, by_key.get((planned.step_index, host))))
+        ]
+        if host not in plan.hosts:
+            lines.append("not in the plan")
+        drifts.append(Drift(host, tuple(lines) or ("its probed state changed",)))
+    return drifts
+
+
+def _step_drift(planned: PlannedStep, now: Prediction | None) -> str:
+    if now is None:
+        return f"'{planned.step}': planned, no longer targeted"
+    if (planned.kind, planned.probed) == (now.kind, now.probed):
+        return ""
+    was = f"{planned.kind} {canonical(planned.before)}"
+    is_now = f"{now.kind} {canonical(dict(now.before))}"
+    return f"'{planned.step}': planned {was}, now {is_now}"

@@ -1,0 +1,355 @@
+"""Planning: what a run would do, per host and step, from read-only probes.
+
+The same module code as `run` (probe, then diff) runs against a PlanTransport that forwards
+only commands not marked `mutating`; a mutating command raises instead of reaching a host, so
+plan mode changes nothing by construction. Nothing is skipped silently: each host x step is
+"will change" (before -> after), "no change", "skipped" (`when` false), or "unknown" with
+the reason (an escape-hatch script, a wait, the host unreachable, or an earlier step that
+would change what this one reads: predicted state flows through the steps).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from orchestrator.engine import events as ev
+from orchestrator.engine.breaker import CredentialBreaker, Rejection
+from orchestrator.engine.connect import Connector
+from orchestrator.engine.hoststep import module_for
+from orchestrator.engine.step import drive
+from orchestrator.engine.window import revert_budget
+from orchestrator.errors import AuthError, ConnectError, OrchestratorError
+from orchestrator.inventory.model import Host
+from orchestrator.modules.protocol import DiffKind, StepContext
+from orchestrator.planning.resources import conflicts, resources
+from orchestrator.playbook.binding import Binding
+from orchestrator.playbook.model import Playbook, Step
+from orchestrator.playbook.templating import Templar, TemplateError
+from orchestrator.secrets import REDACTED, Secret
+from orchestrator.transport.command import Command, CommandResult, Transport
+
+
+class PlanViolationError(OrchestratorError):
+    """A mutating command was about to be sent in plan mode (a bug in a module: never sent)."""
+
+
+class PlanTransport:
+    """Forwards read-only commands; refuses every mutating one. Times the round trips."""
+
+    def __init__(self, inner: Transport) -> None:
+        self.inner = inner
+        self.timings: list[float] = []
+
+    def run(self, command: Command, *, timeout: timedelta | None = None) -> CommandResult:
+        """Forward a read-only command; raise for a mutating one."""
+        if command.mutating:
+            raise PlanViolationError(f"plan mode refused to send {command.describe()}")
+        started = time.monotonic()
+        try:
+            return self.inner.run(command, timeout=timeout)
+        finally:
+            self.timings.append(time.monotonic() - started)
+
+    def close(self) -> None:
+        """The inner transport belongs to the connector."""
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What one step would do on one host.
+
+    `probed` digests the state the prediction rests on ("" when nothing stable was probed: a
+    wait's progress, an unknown); `failed` marks a host that could not be planned.
+    """
+
+    step_index: int
+    step: str
+    host: str
+    kind: str  # will-change, no-change, unknown, skipped
+    summary: str = ""
+    before: Mapping[str, Any] = field(default_factory=dict)
+    after: Mapping[str, Any] = field(default_factory=dict)
+    reason: str = ""
+    probed: str = ""
+    failed: bool = False
+
+
+@dataclass
+class PlanResult:
+    """Every prediction, the preflight, and each window's revert budget."""
+
+    predictions: list[Prediction] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+    budgets: dict[str, WindowBudget] = field(default_factory=dict)
+
+    def fingerprints(self) -> dict[str, str]:
+        """Per host: one digest of every stable value probed there, step by step."""
+        by_host: dict[str, list[str]] = {}
+        for p in sorted(self.predictions, key=lambda p: (p.host, p.step_index)):
+            by_host.setdefault(p.host, []).append(f"{p.step_index}:{p.kind}:{p.probed}")
+        return {host: digest("|".join(parts)) for host, parts in by_host.items()}
+
+    @property
+    def changes_pending(self) -> bool:
+        """True when some step will (or may) change something."""
+        return any(p.kind in ("will-change", "unknown") for p in self.predictions)
+
+    @property
+    def failed(self) -> bool:
+        """True when a host could not be planned (unreachable, rejected credential)."""
+        return bool(self.rejections) or any(p.failed for p in self.predictions)
+
+
+@dataclass(frozen=True)
+class WindowBudget:
+    """A window's worst-case revert time against its deadline."""
+
+    seconds: float
+    explained: str
+    fits: bool
+
+
+class Planner:
+    """Plans a bound playbook against hosts through a Connector, emitting events."""
+
+    def __init__(
+        self,
+        playbook: Playbook,
+        binding: Binding,
+        connector: Connector,
+        bus: ev.EventBus,
+        *,
+        forks: int = 20,
+        usernames: Mapping[str, str] | None = None,
+        templar: Templar | None = None,
+    ) -> None:
+        self.playbook = playbook
+        self.binding = binding
+        self.connector = connector
+        self.bus = bus
+        self.forks = forks
+        self.usernames = usernames or {}
+        self.templar = templar or Templar()
+        self.breaker = CredentialBreaker()
+        self.result = PlanResult()
+        self._changed: list[tuple[str, frozenset[tuple[str, ...]]]] = []  # (step, resources)
+        self._unreachable: dict[str, str] = {}
+        self._timings: list[float] = []
+        self._lock = threading.Lock()
+
+    def plan(self, run_id: str = "plan") -> PlanResult:
+        """Predict every host x step; never sends a mutating command."""
+        hosts = _distinct(h for _, targets in self.binding.steps for h in targets)
+        self.bus.emit(
+            ev.RunStarted(run_id, self.playbook.name, tuple(h.name for h in hosts), _now())
+        )
+        try:
+            with ThreadPoolExecutor(max_workers=self.forks) as pool:
+                self._preflight(pool, hosts)
+                for index, (step, targets) in enumerate(self.binding.steps):
+                    self._plan_step(pool, index, step, targets)
+        finally:
+            self.connector.close_all()
+        self._budgets()
+        self.result.rejections = self.breaker.rejections()
+        self.bus.emit(ev.RunFinished(run_id, self.result.failed, _now()))
+        return self.result
+
+    # -- preflight -------------------------------------------------------------------------
+
+    def _preflight(self, pool: ThreadPoolExecutor, hosts: Sequence[Host]) -> None:
+        groups: dict[str | None, list[Host]] = {}
+        for host in hosts:
+            groups.setdefault(host.connection.credential, []).append(host)
+        wait([pool.submit(self._try_credential, group) for group in groups.values()])
+
+    def _try_credential(self, hosts: list[Host]) -> None:
+        for host in hosts:
+            credential = host.connection.credential or "(none)"
+            username = self.usernames.get(credential, "")
+            try:
+                self.connector.authenticate(host)
+            except AuthError:
+                if self.breaker.trip(Rejection(credential, username, host.name)):
+                    self.bus.emit(ev.CredentialRejected(credential, username, host.name))
+                return
+            except ConnectError as exc:
+                self._unreachable[host.name] = str(exc)
+                continue
+            self.bus.emit(ev.CredentialAccepted(credential, username, host.name))
+            return
+
+    # -- steps -----------------------------------------------------------------------------
+
+    def _plan_step(
+        self, pool: ThreadPoolExecutor, index: int, step: Step, targets: Sequence[Host]
+    ) -> None:
+        self.bus.emit(ev.StepStarted(index, step.name, step.module, tuple(h.name for h in targets)))
+        earlier = list(self._changed)
+        futures = [pool.submit(self._plan_host, index, step, host, earlier) for host in targets]
+        wait(futures)
+        predictions = [f.result() for f in futures]
+        for prediction in predictions:
+            self._record(prediction)
+        touched = frozenset(
+            key
+            for p, host in zip(predictions, targets, strict=True)
+            if p.kind in ("will-change", "unknown")
+            for key in self._resources(step, host)
+        )
+        if touched and not getattr(module_for(step.module), "read_only", False):  # waits read
+            self._changed.append((step.name, touched))
+        self.bus.emit(ev.StepFinished(index, step.name, {}))
+
+    def _plan_host(
+        self,
+        index: int,
+        step: Step,
+        host: Host,
+        earlier: list[tuple[str, frozenset[tuple[str, ...]]]],
+    ) -> Prediction:
+        base = Prediction(index, step.name, host.name, "unknown")
+        blocked = self._blocked(host)
+        if blocked:
+            return replace(base, reason=blocked, failed=True)
+        variables = self.binding.variables.get(host.name, {})
+        try:
+            if not self._when(step, variables):
+                return replace(base, kind="skipped", summary="when: condition is false")
+        except TemplateError as exc:
+            return replace(base, reason=f"when: {exc}", failed=True)
+        depends = conflicts(self._resources(step, host), earlier)
+        if depends:
+            return replace(
+                base, reason=f"depends on an earlier step: '{depends}' would change what it reads"
+            )
+        return self._probe(base, step, host, variables)
+
+    def _probe(
+        self, base: Prediction, step: Step, host: Host, variables: Mapping[str, Any]
+    ) -> Prediction:
+        args = self.binding.args_of(step, host)
+        if args is None:
+            return replace(base, reason="no arguments were rendered for this host", failed=True)
+        module = module_for(step.module)
+        ctx = StepContext(host.name, variables, self.templar.evaluate, time.monotonic)
+        transport: PlanTransport | None = None
+        try:
+            transport = PlanTransport(self.connector.transport(host))
+            state = drive(module.probe(args, ctx), transport, sleep=time.sleep)
+        except AuthError as exc:
+            credential = host.connection.credential or "(none)"
+            username = self.usernames.get(credential, "")
+            if self.breaker.trip(Rejection(credential, username, host.name)):
+                self.bus.emit(ev.CredentialRejected(credential, username, host.name))
+            return replace(base, reason=f"authentication failed: {exc}", failed=True)
+        except ConnectError as exc:
+            with self._lock:
+                self._unreachable.setdefault(host.name, str(exc))
+            return replace(base, reason=f"host unreachable: {exc}", failed=True)
+        except OrchestratorError as exc:
+            return replace(base, reason=f"probe failed: {exc}", failed=True)
+        finally:
+            if transport is not None:
+                with self._lock:
+                    self._timings.extend(transport.timings)
+        diff = module.diff(args, state)
+        before, after = _clean(diff.before), _clean(diff.after)
+        if getattr(module, "read_only", False):
+            # a wait's progress moves by itself (clients check in): not part of the fingerprint
+            kind = "no-change" if diff.kind is DiffKind.NONE else "unknown"
+            reason = "" if diff.kind is DiffKind.NONE else f"would wait: {diff.summary}"
+            return replace(base, kind=kind, summary=diff.summary, before=before, reason=reason)
+        kind = _KINDS.get(diff.kind, "unknown")
+        probed = digest(canonical(before))
+        return replace(
+            base,
+            kind=kind,
+            summary=diff.summary,
+            before=before,
+            after=after,
+            reason=diff.reason,
+            probed=probed,
+        )
+
+    def _blocked(self, host: Host) -> str:
+        rejection = self.breaker.rejection(host.connection.credential)
+        if rejection is not None:
+            return f"host not contacted: credential '{rejection.credential}' was rejected"
+        if host.name in self._unreachable:
+            return f"host unreachable: {self._unreachable[host.name]}"
+        return ""
+
+    def _when(self, step: Step, variables: Mapping[str, Any]) -> bool:
+        if step.when is None or isinstance(step.when, bool):
+            return step.when is not False
+        return bool(self.templar.evaluate(step.when, variables))
+
+    def _resources(self, step: Step, host: Host) -> frozenset[tuple[str, ...]]:
+        args = self.binding.args_of(step, host)
+        return resources(step.module, args, host.name) if args is not None else frozenset()
+
+    def _record(self, prediction: Prediction) -> None:
+        self.result.predictions.append(prediction)
+        p = prediction
+        self.bus.emit(ev.Predicted(p.step, p.host, p.kind, p.summary, p.before, p.after, p.reason))
+
+    # -- windows ---------------------------------------------------------------------------
+
+    def _budgets(self) -> None:
+        latency = max(self._timings, default=1.0)
+        for window in self.playbook.windows():
+            names = {s.name for s in window.steps}
+            hosts = {p.host for p in self.result.predictions if p.step in names}
+            timeouts = [
+                h.connection.connection_timeout.total_seconds()
+                for _, targets in self.binding.steps
+                for h in targets
+                if h.name in hosts
+            ]
+            budget = revert_budget(
+                hosts=len(hosts),
+                forks=self.forks,
+                steps=len(window.steps),
+                latency=latency,
+                connect_timeout=max(timeouts, default=30.0),
+            )
+            fits = budget.seconds < window.deadline.total_seconds()
+            self.result.budgets[window.name] = WindowBudget(budget.seconds, budget.explain(), fits)
+
+
+_KINDS = {DiffKind.NONE: "no-change", DiffKind.CHANGE: "will-change"}
+
+
+def _clean(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Before/after as plain JSON data; a Secret (never expected) becomes ********."""
+    return {k: (REDACTED if isinstance(v, Secret) else v) for k, v in values.items()}
+
+
+def canonical(values: Any) -> str:
+    """Stable JSON text of plain values (sorted keys), for digests."""
+    return json.dumps(values, sort_keys=True, default=str, separators=(",", ":"))
+
+
+def digest(text: str | bytes) -> str:
+    """sha256 hex of text or bytes."""
+    return hashlib.sha256(text.encode() if isinstance(text, str) else text).hexdigest()
+
+
+def _distinct(hosts: Any) -> list[Host]:
+    seen: dict[str, Host] = {}
+    for host in hosts:
+        seen.setdefault(host.name, host)
+    return list(seen.values())
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,1 @@
+"""Pure helpers of the planner: which resources a step reads and changes."""

@@ -1,0 +1,102 @@
+"""What a step touches, as comparable keys, so a plan knows when a later step reads what an
+earlier one would change (and says "unknown" instead of predicting from stale probes).
+
+Keys name a resource, not a value: ("host", "<name>", "account", "<sid or name>") for a local
+account, ("domain", "account", ...) for AD objects (domain-wide: a change on one DC is read
+on another), ("site", ...) for the SMS site. A program or a script may change anything on its
+host: ("host", "<name>", "*").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+Key = tuple[str, ...]
+_EVERYTHING = "*"
+
+
+def _host(host: str, *rest: str) -> Key:
+    return ("host", host.lower(), *(r.lower() for r in rest))
+
+
+def _local_user(args: Any, host: str) -> set[Key]:
+    keys = {_host(host, "account", args.sid or args.name)}
+    return keys | {_host(host, "group", g) for g in args.groups}
+
+
+def _local_group(args: Any, host: str) -> set[Key]:
+    return {_host(host, "group", args.group_sid or args.group)}
+
+
+def _ad_user(args: Any, _host_name: str) -> set[Key]:
+    return {("domain", "account", (args.sid or args.name).lower())}
+
+
+def _ad_group(args: Any, _host_name: str) -> set[Key]:
+    return {("domain", "group", args.group.lower())}
+
+
+def _registry(args: Any, host: str) -> set[Key]:
+    return {_host(host, "registry", args.path)}
+
+
+def _service(args: Any, host: str) -> set[Key]:
+    return {_host(host, "service", args.name)}
+
+
+def _task(args: Any, host: str) -> set[Key]:
+    return {_host(host, "task", args.path + args.name)}
+
+
+def _everything(_args: Any, host: str) -> set[Key]:
+    return {_host(host, _EVERYTHING)}
+
+
+def _connection_account(args: Any, _host_name: str) -> set[Key]:
+    return {("site", args.site_code.lower(), "account", args.account.lower())}
+
+
+def _wait(args: Any, host: str) -> set[Key]:
+    """A wait reads what earlier steps change; it changes nothing."""
+    probe = args.probe_name
+    if probe == "sms_client_status":
+        return {("site", str(args.probe[probe].get("site_code", "")).lower(), "clients")}
+    return {_host(host, _EVERYTHING)}
+
+
+RESOURCES: dict[str, Callable[[Any, str], set[Key]]] = {
+    "local_user": _local_user,
+    "local_group_member": _local_group,
+    "ad_user": _ad_user,
+    "ad_group_member": _ad_group,
+    "registry": _registry,
+    "service": _service,
+    "scheduled_task": _task,
+    "process": _everything,
+    "powershell": _everything,
+    "sms_connection_account": _connection_account,
+    "wait_for": _wait,
+}
+
+
+def resources(module: str, args: Any, host: str) -> frozenset[Key]:
+    """The resources a step touches on a host."""
+    return frozenset(RESOURCES[module](args, host))
+
+
+def _matches(a: Key, b: Key) -> bool:
+    if a == b:
+        return True
+    for x, y in ((a, b), (b, a)):
+        if x[:1] == ("host",) and x[2:] == (_EVERYTHING,) and y[:2] == x[:2]:
+            return True
+    return False
+
+
+def conflicts(mine: frozenset[Key], earlier: Sequence[tuple[str, frozenset[Key]]]) -> str:
+    """The name of the latest earlier step that would change a resource this step touches."""
+    for step, theirs in reversed(earlier):
+        if any(_matches(a, b) for a in mine for b in theirs):
+            return step
+    return ""

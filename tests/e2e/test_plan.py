@@ -1,0 +1,177 @@
+"""`orchestrator plan` and `run --plan` end to end: the CLI in a subprocess, pypsrp, the lab.
+
+A plan sends read-only probes only (the lab's whole state digest is unchanged); a run of an
+undrifted plan makes exactly the changes the plan predicted; a host that drifted since
+planning is refused and left out; changed inputs refuse the whole plan.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from orchestrator.lab.domain import ccim
+from orchestrator.lab.harness import RunningLab
+
+from ..conftest import LabFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+PLAYBOOKS = ROOT / "playbooks"
+SHIPPED = ["guest-window", "smsman-reinstall", "orphan-and-reinstall", "rotate-connection-account"]
+
+pytestmark = pytest.mark.e2e
+
+
+def _cli(*args: str, timeout: float = 200) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "orchestrator", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        env=dict(os.environ),
+    )
+
+
+def _plan(playbook: Path, inventory: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return _cli("plan", str(playbook), "-i", str(inventory), "-e", "poll_interval=1s", *args)
+
+
+def _run_plan(plan: Path, inventory: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    state = inventory.parent / "state"
+    return _cli(
+        "run", "--plan", str(plan), "--state-dir", str(state), "--log-format", "json", *args
+    )
+
+
+def _finished(output: str) -> dict[tuple[str, str], str]:
+    """(step, host) -> status of every host.finished event a JSON-logging run printed."""
+    events = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    return {(e["step"], e["host"]): e["status"] for e in events if e["event"] == "host.finished"}
+
+
+def _wait_until_locked(lab: RunningLab) -> None:
+    for _ in range(300):
+        view = lab.backend.ad_account("SMSClient_TB1")
+        if view is not None and view.locked_out:
+            return
+        time.sleep(0.1)
+    raise AssertionError("the clients never locked SMSClient_TB1 out")
+
+
+@pytest.fixture
+def frozen(lab_factory: LabFactory, tmp_path: Path) -> tuple[RunningLab, Path]:
+    """The article's broken site on a clock that moves only when told: nothing changes by itself."""
+    lab = lab_factory(scenario="tb1-lockout", clients=5, manual_clock=True)
+    lab.backend.advance(timedelta(minutes=5))  # the clients fail and lock the account out
+    return lab, lab.write_inventory(tmp_path / "lab" / "inventory.yml")
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_plan_changes_nothing_and_says_what_a_run_would_do(
+    frozen: tuple[RunningLab, Path], tmp_path: Path, name: str
+) -> None:
+    """Every shipped playbook: exit 6 (changes pending), a plan file, the lab's state untouched."""
+    lab, inventory = frozen
+    before = lab.backend.state_digest()
+    plan_path = tmp_path / "plan.json"
+    result = _plan(
+        PLAYBOOKS / f"{name}.yml", inventory, "--out", str(plan_path), "--detailed-exitcode"
+    )
+    assert result.returncode == 6, result.stdout[-3000:] + result.stderr
+    assert lab.backend.state_digest() == before
+    plan = json.loads(plan_path.read_text())
+    assert plan["format"] == "orchestrator-plan"
+    assert plan["changes_pending"] is True
+    kinds = {s["kind"] for s in plan["steps"]}
+    assert "will-change" in kinds
+    assert set(plan["hosts"]) == {s["host"] for s in plan["steps"]}
+    assert "will change" in result.stdout or "will-change" in result.stdout
+
+
+def test_an_undrifted_plan_runs_exactly_as_predicted(
+    lab_factory: LabFactory, tmp_path: Path
+) -> None:
+    """guest-window: each definite prediction is what the run did (window changes rolled back)."""
+    lab = lab_factory(
+        scenario="tb1-lockout", clients=5, start_now=True, retry_interval=timedelta(seconds=1)
+    )
+    inventory = lab.write_inventory(tmp_path / "lab" / "inventory.yml")
+    _wait_until_locked(lab)
+    plan_path = tmp_path / "plan.json"
+    planned = _plan(PLAYBOOKS / "guest-window.yml", inventory, "--out", str(plan_path))
+    assert planned.returncode == 0, planned.stdout[-3000:] + planned.stderr
+    result = _run_plan(plan_path, inventory)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    outcomes = _finished(result.stdout)
+    expected = {"will-change": {"changed"}, "no-change": {"ok"}, "skipped": {"skipped"}}
+    definite = [s for s in json.loads(plan_path.read_text())["steps"] if s["kind"] in expected]
+    assert len(definite) >= 6
+    for step in definite:
+        assert outcomes[(step["step"], step["host"])] in expected[step["kind"]], step
+    undone = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    reverted = {(e["step"], e["host"]) for e in undone if e["event"] == "undo.finished"}
+    window_steps = {
+        (s["step"], s["host"]) for s in definite if s["step"].startswith(("Enable", "Put"))
+    }
+    assert window_steps <= reverted
+
+
+def test_a_drifted_host_is_refused_and_the_rest_runs(
+    lab_factory: LabFactory, tmp_path: Path
+) -> None:
+    """WKS0003 uninstalled its client after planning: refused with its drift; exit 4."""
+    lab = lab_factory(
+        scenario="tb1-lockout", clients=5, start_now=True, retry_interval=timedelta(seconds=1)
+    )
+    inventory = lab.write_inventory(tmp_path / "lab" / "inventory.yml")
+    _wait_until_locked(lab)
+    plan_path = tmp_path / "plan.json"
+    planned = _plan(PLAYBOOKS / "smsman-reinstall.yml", inventory, "--out", str(plan_path))
+    assert planned.returncode == 0, planned.stdout[-3000:] + planned.stderr
+    with lab.backend.inspect() as state:
+        host, client = state.host("WKS0003"), state.client("WKS0003")
+        assert host is not None
+        assert client is not None
+        ccim.uninstall(state, host, client)
+    before = lab.server.counters.snapshot().http_requests
+    result = _run_plan(plan_path, inventory, "--limit", "all:!SITE1")
+    assert result.returncode == 4, result.stdout[-3000:] + result.stderr
+    assert "--limit" in result.stderr  # a limit other than the plan's refuses the whole plan
+    assert lab.server.counters.snapshot().http_requests == before
+
+    result = _run_plan(plan_path, inventory)
+    assert result.returncode == 4, result.stdout[-3000:] + result.stderr
+    assert "drift on WKS0003: refused, left out" in result.stderr
+    assert "'Uninstall the SMS client quietly': planned will-change" in result.stderr
+    hosts = {host for (_, host) in _finished(result.stdout)}
+    assert "WKS0003" not in hosts
+    assert {"WKS0001", "WKS0002", "WKS0004", "WKS0005"} <= hosts
+
+
+def test_changed_inputs_refuse_the_whole_plan(
+    frozen: tuple[RunningLab, Path], tmp_path: Path
+) -> None:
+    """A playbook edited, or other -e values, after planning: exit 4, nothing contacted."""
+    lab, inventory = frozen
+    playbook = tmp_path / "rotate.yml"
+    playbook.write_text((PLAYBOOKS / "rotate-connection-account.yml").read_text())
+    plan_path = tmp_path / "plan.json"
+    assert _plan(playbook, inventory, "--out", str(plan_path)).returncode == 0
+    before = lab.server.counters.snapshot().http_requests
+    other_vars = _run_plan(plan_path, inventory, "-e", "poll_interval=2s")
+    assert other_vars.returncode == 4, other_vars.stderr
+    assert "-e values differ" in other_vars.stderr
+    playbook.write_text(playbook.read_text().replace("25h", "26h"))
+    edited = _run_plan(plan_path, inventory)
+    assert edited.returncode == 4, edited.stderr
+    assert "playbook" in edited.stderr
+    assert "changed since planning" in edited.stderr
+    assert lab.server.counters.snapshot().http_requests == before
