@@ -50,6 +50,7 @@ class StepInfo:
     on: str
     window: str | None
     irreversible: bool
+    targets: tuple[str, ...] = ()  # the hosts it was started on (from StepStarted), if known
 
 
 @dataclass(frozen=True)
@@ -194,6 +195,13 @@ class ReportBuilder:
         self.document.started = event.at
         self.document.hosts = list(event.hosts)
 
+    def _step_started(self, event: ev.StepStarted) -> None:
+        for i, step in enumerate(self.document.steps):
+            if step.name == event.step:
+                # a union: resume and batches start a step more than once, on some hosts each
+                targets = tuple(dict.fromkeys((*step.targets, *event.hosts)))
+                self.document.steps[i] = replace(step, targets=targets)
+
     def _finished(self, event: ev.HostStepFinished) -> None:
         index = self._index.get(event.step, -1)
         outcome = _STATUS[event.status]
@@ -286,6 +294,7 @@ class ReportBuilder:
 
 _HANDLERS: dict[type, Any] = {
     ev.RunStarted: ReportBuilder._run_started,
+    ev.StepStarted: ReportBuilder._step_started,
     ev.HostStepFinished: ReportBuilder._finished,
     ev.UndoFinished: ReportBuilder._undone,
     ev.WindowOpened: ReportBuilder._window_opened,

@@ -1,0 +1,176 @@
+"""The report as Markdown, to paste into a change ticket: what ran (or would run) where."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from orchestrator.report import view
+from orchestrator.report.document import FAILING, ReportDocument, StepInfo
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def render_markdown(doc: ReportDocument) -> str:
+    """The whole report as GitHub-flavoured Markdown."""
+    sections = [
+        _header(doc),
+        _credentials(doc),
+        _windows(doc),
+        _irreversible(doc),
+        _steps(doc),
+    ]
+    return "\n\n".join(sections) + "\n"
+
+
+# -- sections ----------------------------------------------------------------------------------
+
+
+def _header(doc: ReportDocument) -> str:
+    exit_code = f" (exit code {doc.exit_code})" if doc.exit_code is not None else ""
+    size = f"{_plural(len(view.all_hosts(doc)), 'host')}, {_plural(len(doc.steps), 'step')}"
+    lines = [
+        f"# {_inline(view.title(doc))}",
+        "",
+        f"- **Playbook:** {_code(doc.playbook_path)}",
+        f"- **Inventory:** {_code(doc.inventory_path)}",
+        f"- **Run id:** {_code(doc.run_id) if doc.run_id else '-'}",
+        f"- **Started:** {view.when(doc.started)}",
+        f"- **Finished:** {view.when(doc.finished)}",
+        f"- **Result:** {_inline(view.verdict(doc))}{exit_code}",
+        f"- **Summary:** {view.counts_text(doc)} ({size})",
+    ]
+    return "\n".join(lines)
+
+
+def _credentials(doc: ReportDocument) -> str:
+    heading = "## Credential preflight"
+    if not doc.credentials:
+        return f"{heading}\n\n_No credential check was recorded._"
+    rows = [
+        [
+            c.credential,
+            c.username,
+            c.host,
+            f"✔ {view.safe_text(c.message)}" if c.ok else f"✘ **{view.safe_text(c.message)}**",
+        ]
+        for c in doc.credentials
+    ]
+    return f"{heading}\n\n" + _table(["credential", "user", "host", "result"], rows)
+
+
+def _windows(doc: ReportDocument) -> str:
+    heading = "## Rollback windows"
+    if not doc.windows:
+        return f"{heading}\n\n_The playbook has no rollback window._"
+    parts = [heading]
+    for window in doc.windows:
+        rows = [list(pair) for pair in view.window_facts(window, run=doc.kind == "run")]
+        parts.append(f"### Window {_inline(window.name)}\n\n" + _table(["", ""], rows))
+    return "\n\n".join(parts)
+
+
+def _irreversible(doc: ReportDocument) -> str:
+    heading = "## Irreversible steps"
+    steps = [s for s in doc.steps if s.irreversible]
+    if not steps:
+        return f"{heading}\n\n_No step is marked irreversible._"
+    lines = [
+        f"- ⚠ irreversible: **{_inline(s.name)}** ({_code(s.module)} on {_code(s.on)}):"
+        " no undo, and no window rolls it back"
+        for s in steps
+    ]
+    return f"{heading}\n\n" + "\n".join(lines)
+
+
+def _steps(doc: ReportDocument) -> str:
+    parts = ["## Steps"]
+    parts += [_step(doc, step) for step in view.report_steps(doc)]
+    return "\n\n".join(parts)
+
+
+def _step(doc: ReportDocument, step: StepInfo) -> str:
+    heading = f"### {_step_title(step)}"
+    facts = _step_facts(step)
+    hosts = view.targets_of(doc, step)
+    if not hosts:
+        return f"{heading}\n\n{facts}\n\n_No host was targeted._"
+    results = view.results_for(doc, step)
+    rows = []
+    for host in hosts:
+        result = results.get(host)
+        if result is None:
+            rows.append([host, f"**{view.NOT_RUN}**", "", "", view.not_run_reason(doc)])
+            continue
+        outcome = result.outcome.value
+        shown = f"**{outcome}**" if result.outcome in FAILING and not result.ignored else outcome
+        before_after = view.change(result)
+        rows.append(
+            [
+                host,
+                shown,
+                view.safe_text(result.summary),
+                _code(before_after, in_cell=True),
+                view.detail(result),
+            ]
+        )
+    headers = ["host", "outcome", "summary", "before → after", "reason / error"]
+    return f"{heading}\n\n{facts}\n\n" + _table(headers, rows, escape=(0, 2, 4))
+
+
+def _step_title(step: StepInfo) -> str:
+    if step.index < 0:
+        return _inline(step.name)
+    return f"{step.index + 1}. {_inline(step.name)}"
+
+
+def _step_facts(step: StepInfo) -> str:
+    if step.index < 0:
+        return "_Before the first step: reaching and authenticating each host._"
+    facts = [f"{_code(step.module)} on {_code(step.on)}"]
+    if step.window:
+        facts.append(f"in window {_code(step.window)}")
+    if step.irreversible:
+        facts.append("**⚠ irreversible**")
+    return " · ".join(facts)
+
+
+# -- Markdown primitives -----------------------------------------------------------------------
+
+
+def _table(
+    headers: Sequence[str], rows: Iterable[Sequence[str]], *, escape: Sequence[int] | None = None
+) -> str:
+    """A GFM table; cells in `escape` (all when None) are plain text made safe for a cell."""
+
+    def cell(i: int, text: str) -> str:
+        return _cell(text) if escape is None or i in escape else text
+
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(cell(i, c) for i, c in enumerate(row)) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    """Plain text that cannot end a table cell or row: `|` escaped, line breaks as `<br>`."""
+    return _LINE_BREAK.sub("<br>", text.replace("|", "\\|"))
+
+
+def _inline(text: str) -> str:
+    """Text on one line (headings, list items)."""
+    return _LINE_BREAK.sub(" ", view.safe_text(text))
+
+
+def _code(text: str, *, in_cell: bool = False) -> str:
+    """A code span that survives backticks and line breaks (and `|`, in a table cell)."""
+    text = _inline(text)
+    if in_cell:  # GFM splits cells before it reads code spans: `\|` is its way out
+        text = text.replace("|", "\\|")
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    padded = f" {text} " if text.startswith("`") or text.endswith("`") else text
+    return f"{fence}{padded}{fence}" if text else ""
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
