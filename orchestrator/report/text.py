@@ -1,0 +1,98 @@
+"""The report as plain text: what the Markdown says, without markup, for a file or a pager."""
+
+from __future__ import annotations
+
+from orchestrator.report import view
+from orchestrator.report.document import ReportDocument, StepInfo
+
+_INDENT = "    "
+
+
+def render_text(doc: ReportDocument) -> str:
+    """The whole report as plain text."""
+    parts = [_header(doc), _credentials(doc), _windows(doc), _irreversible(doc), _steps(doc)]
+    return "\n\n".join(parts) + "\n"
+
+
+def _heading(text: str, underline: str = "-") -> str:
+    return f"{text}\n{underline * len(text)}"
+
+
+def _labelled(pairs: list[tuple[str, str]], indent: str = "") -> str:
+    width = max(len(k) for k, _ in pairs) + 1
+    return "\n".join(f"{indent}{k + ':':<{width}} {_one_line(v)}" for k, v in pairs)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(view.safe_text(text).splitlines())
+
+
+def _header(doc: ReportDocument) -> str:
+    exit_code = f" (exit code {doc.exit_code})" if doc.exit_code is not None else ""
+    pairs = [
+        ("Playbook", doc.playbook_path),
+        ("Inventory", doc.inventory_path),
+        ("Run id", doc.run_id or "-"),
+        ("Started", view.when(doc.started)),
+        ("Finished", view.when(doc.finished)),
+        ("Result", view.verdict(doc) + exit_code),
+        ("Summary", view.counts_text(doc)),
+    ]
+    return _heading(_one_line(view.title(doc)), "=") + "\n" + _labelled(pairs)
+
+
+def _credentials(doc: ReportDocument) -> str:
+    lines = [
+        f"  {'ok' if c.ok else 'REJECTED':<8}  {c.credential} ({c.username}) on {c.host}:"
+        f" {_one_line(c.message)}"
+        for c in doc.credentials
+    ]
+    return _heading("Credential preflight") + "\n" + ("\n".join(lines) or "  none recorded")
+
+
+def _windows(doc: ReportDocument) -> str:
+    blocks = [
+        f"  window {window.name}\n"
+        + _labelled(view.window_facts(window, run=doc.kind == "run"), _INDENT)
+        for window in doc.windows
+    ]
+    return _heading("Rollback windows") + "\n" + ("\n\n".join(blocks) or "  none")
+
+
+def _irreversible(doc: ReportDocument) -> str:
+    lines = [
+        f"  ⚠ irreversible: {s.name} ({s.module} on {s.on}): no undo, no window rolls it back"
+        for s in doc.steps
+        if s.irreversible
+    ]
+    return _heading("Irreversible steps") + "\n" + ("\n".join(lines) or "  none")
+
+
+def _steps(doc: ReportDocument) -> str:
+    blocks = [_step(doc, step) for step in view.report_steps(doc)]
+    return _heading("Steps") + "\n" + "\n\n".join(blocks)
+
+
+def _step(doc: ReportDocument, step: StepInfo) -> str:
+    if step.index < 0:
+        title = f"{step.name}  [before the first step: reaching each host]"
+    else:
+        window = f", window {step.window}" if step.window else ""
+        flag = "  ⚠ irreversible" if step.irreversible else ""
+        title = f"{step.index + 1}. {step.name}  [{step.module} on {step.on}{window}]{flag}"
+    hosts = view.targets_of(doc, step)
+    width = max((len(h) for h in hosts), default=0)
+    results = view.results_for(doc, step)
+    lines = [_one_line(title)]
+    for host in hosts:
+        result = results.get(host)
+        if result is None:
+            lines.append(f"  {host:<{width}}  {view.NOT_RUN:<15}  {view.not_run_reason(doc)}")
+            continue
+        texts = [view.safe_text(result.summary), view.change(result), view.detail(result)]
+        first, *rest = [line for t in texts for line in t.splitlines()] or [""]
+        lines.append(f"  {host:<{width}}  {result.outcome.value:<15}  {first}".rstrip())
+        lines += [f"  {'':<{width}}  {'':<15}  {line}" for line in rest]
+    if not hosts:
+        lines.append("  no host was targeted")
+    return "\n".join(lines)
