@@ -14,41 +14,55 @@ import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from orchestrator import __version__
 from orchestrator.errors import InputError, OrchestratorError, Problem, RefusedError
-from orchestrator.inventory.cli import app as inventory_app
-from orchestrator.inventory.loader import load_inventory
-from orchestrator.inventory.model import Inventory
-from orchestrator.inventory.patterns import apply_limit
-from orchestrator.journal.cli import register as register_journal_commands
-from orchestrator.journal.lock import LockHeldError
-from orchestrator.lab.cli import app as lab_app
-from orchestrator.playbook.binding import Binder, placeholder_secrets
-from orchestrator.playbook.loader import load_playbook
-from orchestrator.playbook.model import Playbook
-from orchestrator.playbook.schema import playbook_schema
-from orchestrator.playbook.variables import Var, parse_extra_vars
+from orchestrator.lazy_commands import LazyCommand, lazy_group
+
+if TYPE_CHECKING:  # the machinery is imported by the commands that use it: `--help` stays fast
+    from orchestrator.inventory.model import Inventory
+    from orchestrator.playbook.model import Playbook
+    from orchestrator.playbook.variables import Var
 
 EXIT_OK = 0
 EXIT_INPUT = 2
 EXIT_REFUSED = 4
 EXIT_INTERNAL = 70
 
+# Imported when invoked, not when listed: their packages' imports would slow every `--help`.
+_LAZY = (
+    LazyCommand(
+        "inventory",
+        "orchestrator.inventory.cli:app",
+        "Inspect inventories: hosts, roles, groups and how each host is reached.",
+    ),
+    LazyCommand(
+        "lab", "orchestrator.lab.cli:app", "The simulated Windows domain (for demos and tests)."
+    ),
+    LazyCommand(
+        "runs",
+        "orchestrator.journal.cli:runs_command",
+        "List recent runs: id, start, who, playbook, status and windows still open.",
+    ),
+    LazyCommand(
+        "show",
+        "orchestrator.journal.cli:show_command",
+        "Show a run: its record, steps per host, windows with deadlines, what is still open.",
+    ),
+)
+
 app = typer.Typer(
     name="orchestrator",
+    cls=lazy_group(*_LAZY),
     help="Reviewed, repeatable, safe recovery of Windows domains over WinRM.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,  # rich tracebacks print locals, which may hold secrets
 )
-app.add_typer(inventory_app, name="inventory", help="Inspect inventories.")
-app.add_typer(lab_app, name="lab", help="The simulated Windows domain (for demos and tests).")
-register_journal_commands(app)
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -142,6 +156,10 @@ class _Context:
 
 
 def _load_context(inventory: Path | None, extra: list[str], limit: str | None) -> _Context:
+    from orchestrator.inventory.loader import load_inventory
+    from orchestrator.inventory.patterns import apply_limit
+    from orchestrator.playbook.variables import parse_extra_vars
+
     if limit is not None and inventory is None:
         _fail_usage("--limit needs an inventory (-i)")
     loaded = load_inventory(inventory) if inventory else None
@@ -151,6 +169,9 @@ def _load_context(inventory: Path | None, extra: list[str], limit: str | None) -
 
 
 def _validate_one(path: Path, context: _Context) -> _Outcome:
+    from orchestrator.playbook.binding import Binder, placeholder_secrets
+    from orchestrator.playbook.loader import load_playbook
+
     try:
         playbook = load_playbook(path)
     except InputError as exc:
@@ -421,6 +442,8 @@ def schema(
     ] = None,
 ) -> None:
     """Print the JSON Schema of playbooks (for editors: yaml-language-server's $schema)."""
+    from orchestrator.playbook.schema import playbook_schema
+
     text = json.dumps(playbook_schema(), indent=2, sort_keys=True) + "\n"
     if output is None:
         sys.stdout.write(text)
@@ -433,6 +456,12 @@ def _fail_usage(message: str) -> None:
     raise typer.Exit(EXIT_INPUT)
 
 
+def _refused(exc: OrchestratorError) -> bool:
+    from orchestrator.journal.lock import LockHeldError  # loaded already if it was raised
+
+    return isinstance(exc, RefusedError | LockHeldError)
+
+
 def main() -> None:
     """Entry point of the `orchestrator` console script."""
     try:
@@ -441,10 +470,10 @@ def main() -> None:
         for problem in exc.problems:
             err.print(f"error: {problem}", markup=False)
         sys.exit(EXIT_INPUT)
-    except (RefusedError, LockHeldError) as exc:
-        err.print(f"refused: {exc}", markup=False)
-        sys.exit(EXIT_REFUSED)
     except OrchestratorError as exc:
+        if _refused(exc):
+            err.print(f"refused: {exc}", markup=False)
+            sys.exit(EXIT_REFUSED)
         err.print(f"error: {exc}", markup=False)
         sys.exit(1)
     except KeyboardInterrupt:

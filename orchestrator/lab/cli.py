@@ -11,17 +11,20 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from orchestrator.lab.harness import LabOptions, RunningLab
-from orchestrator.lab.scenarios import available
-
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 out = Console(highlight=False, soft_wrap=True)
+
+
+def _shipped_scenarios() -> str:
+    """The shipped scenarios' names, read without importing the lab (`--help` stays fast)."""
+    folder = Path(__file__).parent / "scenarios"
+    return ", ".join(sorted(p.stem for p in folder.glob("*.yaml")))
 
 
 @app.command()
 def serve(  # noqa: PLR0917 -- typer maps each option to a parameter
     scenario: Annotated[
-        str, typer.Option(help=f"A shipped scenario ({', '.join(available())}) or a YAML file.")
+        str, typer.Option(help=f"A shipped scenario ({_shipped_scenarios()}) or a YAML file.")
     ] = "tb1-lockout",
     clients: Annotated[
         int | None, typer.Option(help="Number of SMS clients (5 to 10,000).", min=0, max=10_000)
@@ -39,6 +42,8 @@ def serve(  # noqa: PLR0917 -- typer maps each option to a parameter
     ] = Path(".orchestrator/lab/inventory.yml"),
 ) -> None:
     """Start the lab in the foreground until Ctrl-C or SIGTERM; write an inventory for it."""
+    from orchestrator.lab.harness import LabOptions, RunningLab
+
     if auth not in ("ntlm", "negotiate", "basic"):
         raise typer.BadParameter("expected ntlm, negotiate or basic", param_hint="--auth")
     options = LabOptions(
