@@ -9,6 +9,7 @@ from orchestrator.report import view
 from orchestrator.report.document import FAILING, ReportDocument, StepInfo
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_ESCAPING_BACKSLASH = re.compile(r"\\(?=[!-/:-@\[-`{-~])")  # one Markdown would read as an escape
 
 
 def render_markdown(doc: ReportDocument) -> str:
@@ -152,7 +153,12 @@ def _table(
 
 
 def _cell(text: str) -> str:
-    """Plain text that cannot end a table cell or row: `|` escaped, line breaks as `<br>`."""
+    """Plain text that cannot end a table cell or row: `|` escaped, line breaks as `<br>`.
+
+    A backslash before punctuation is doubled first, so `DOMAIN\\_svc` keeps it; before a
+    letter (`TB\\orchestrator`) Markdown shows it as it is, and so does the raw text.
+    """
+    text = _ESCAPING_BACKSLASH.sub(r"\\\\", text)
     return _LINE_BREAK.sub("<br>", text.replace("|", "\\|"))
 
 

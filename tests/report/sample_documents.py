@@ -168,7 +168,9 @@ def plan_document() -> ReportDocument:
         ev.StepStarted(1, STEP_DELETE, "ad_user", ("dc1",)),
         ev.Predicted(STEP_DELETE, "dc1", "will-change", "delete SMSClient_TB1"),
         ev.StepStarted(2, STEP_GUEST, "local_user", ("cap1", "cap2")),
-        ev.Predicted(STEP_GUEST, "cap1", "will-change", "enable Guest", {"enabled": False}),
+        ev.Predicted(
+            STEP_GUEST, "cap1", "will-change", "enable Guest", {"enabled": False}, {"enabled": True}
+        ),
         ev.Predicted(STEP_GUEST, "cap2", "no-change", "Guest already enabled"),
         ev.StepStarted(3, STEP_USERS, "local_group_member", ("cap1", "cap2")),
         ev.Predicted(STEP_USERS, "cap1", "will-change", "add Guest to Users"),

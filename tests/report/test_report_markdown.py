@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from orchestrator.engine import events as ev
+from orchestrator.report.document import ReportBuilder
 from orchestrator.report.markdown import render_markdown
 from tests.report.sample_documents import (
     ABORT_REASON,
@@ -176,3 +178,13 @@ def test_plan_rows_carry_unknown_reasons_and_skips(plan_md: str) -> None:
     users = _section(plan_md, "### 4. Put the local Guest in Users")
     assert _row(users, "cap2")[1] == "skipped"
     assert _row(users, "cap2")[4] == "when: is false"
+
+
+def test_backslashes_survive_where_markdown_would_eat_them() -> None:
+    """DOMAIN\\user stays as written; a backslash before punctuation is doubled to survive."""
+    doc = plan_document()
+    builder = ReportBuilder(doc)
+    builder(ev.CredentialAccepted("svc", "TB\\_svc", "dc1"))
+    preflight = _section(render_markdown(doc), "## Credential preflight")
+    assert _row(preflight, "domain-admin")[1] == "TB\\orchestrator"
+    assert _row(preflight, "svc")[1] == "TB\\\\_svc"
