@@ -218,7 +218,7 @@ def _plan_bar(window: WindowInfo) -> str:
         spans.append(_span("revert", 1 - share, share, f"revert: {view.budget_text(window)}"))
     scale = [
         "opens",
-        f"revert from deadline - {view.duration(window.revert_budget or 0)}",
+        f"hatched: the revert's {view.duration(window.revert_budget or 0)} before the deadline",
         "deadline",
     ]
     return _bar(spans, scale)

@@ -48,7 +48,7 @@ ol.timeline > li::before { content: ""; position: absolute; left: 0; top: .45rem
 ol.timeline > li.window::before { background: var(--plan); }
 .window-box { border: 1px solid #90caf9; border-radius: 6px; padding: .5rem .8rem;
   background: #f5faff; }
-.window-box ol { margin: .3rem 0; }
+.window-box ol { margin: .3rem 0; list-style: none; padding-left: .5rem; }
 .bar { position: relative; height: 1.4rem; background: #eceff1; border-radius: 3px;
   margin: .5rem 0 .1rem; overflow: hidden; }
 .bar span { position: absolute; top: 0; bottom: 0; min-width: 2px; }
