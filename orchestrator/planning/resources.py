@@ -54,7 +54,8 @@ def _everything(_args: Any, host: str) -> set[Key]:
 
 
 def _connection_account(args: Any, _host_name: str) -> set[Key]:
-    return {("site", args.site_code.lower(), "account", args.account.lower())}
+    # the whole ordered list: its before/after show the list, and order is what clients try
+    return {("site", args.site_code.lower(), "accounts")}
 
 
 def _wait(args: Any, host: str) -> set[Key]:

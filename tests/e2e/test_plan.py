@@ -191,3 +191,42 @@ def test_changed_inputs_refuse_the_whole_plan(
     assert "playbook" in edited.stderr
     assert "changed since planning" in edited.stderr
     assert lab.server.counters.snapshot().http_requests == before
+
+
+def test_no_secret_reaches_a_plan_or_its_reports(
+    frozen: tuple[RunningLab, Path], tmp_path: Path
+) -> None:
+    """The new account's password (a canary) is in no output, plan file or report."""
+    _lab, inventory = frozen
+    canary = "Canary-Plan-5517!q"
+    playbook = tmp_path / "rotate.yml"
+    playbook.write_text(
+        (PLAYBOOKS / "rotate-connection-account.yml")
+        .read_text()
+        .replace("next_account_password: generate", "next_account_password: env:ORCH_CANARY")
+    )
+    os.environ["ORCH_CANARY"] = canary
+    try:
+        outputs = [tmp_path / n for n in ("plan.json", "plan.md", "plan.html", "r.json", "j.xml")]
+        result = _plan(
+            playbook,
+            inventory,
+            "--out",
+            str(outputs[0]),
+            "--report",
+            str(outputs[1]),
+            "--junit",
+            str(outputs[4]),
+            "--format",
+            "json",
+        )
+        html = _plan(playbook, inventory, "--report", str(outputs[2]))
+        json_report = _plan(playbook, inventory, "--report", str(outputs[3]))
+    finally:
+        del os.environ["ORCH_CANARY"]
+    for done in (result, html, json_report):
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr
+        assert canary not in done.stdout + done.stderr
+    assert json.loads(result.stdout)["kind"] == "plan"
+    for path in outputs:
+        assert canary not in path.read_text(), path.name
