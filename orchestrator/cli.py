@@ -377,6 +377,10 @@ def _check_report_flags(report: Path | None, fmt: str | None) -> None:
         _fail_usage(f"the report format must be one of {', '.join(_FORMATS)}, not {fmt!r}")
     if fmt is not None and report is None:
         _fail_usage("a report format goes with --report PATH")
+    if report is not None:
+        from orchestrator.report.files import format_for
+
+        format_for(report, fmt)  # an unknown extension is refused now, not after the run
 
 
 @app.command()
