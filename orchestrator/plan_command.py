@@ -85,7 +85,7 @@ def make_plan(
 ) -> tuple[ReportDocument, PlanResult]:
     """Plan through a fresh connector; the report document and the predictions."""
     playbook = prepared.playbook
-    document = skeleton("plan", playbook, str(prepared.inventory.path))
+    document = skeleton("plan", playbook, str(prepared.inventory.path), prepared.step_targets())
     events = bus or EventBus([])
     events.subscribe(ReportBuilder(document))
     connector = (factory or _psrp_connector)(prepared)

@@ -62,6 +62,10 @@ class Prepared:
             raise InputError(binding.problems)
         return replace(self, inventory=inventory, binding=binding)
 
+    def step_targets(self) -> list[tuple[str, ...]]:
+        """Per step, in order: the names of the hosts it selects."""
+        return [tuple(h.name for h in targets) for _, targets in self.binding.steps]
+
     def hosts(self) -> list[Host]:
         """Every host some step targets, in inventory order, once."""
         seen: dict[str, Host] = {}

@@ -92,7 +92,9 @@ def run_prepared(
         if log_format == "console"
         else LogObserver()
     )
-    document = skeleton("run", prepared.playbook, str(prepared.inventory.path))
+    document = skeleton(
+        "run", prepared.playbook, str(prepared.inventory.path), prepared.step_targets()
+    )
     observers.append(ReportBuilder(document))
     result = _execute(prepared, options, EventBus(observers), connector_factory)
     _report(out, log_format, recap, result)

@@ -7,7 +7,7 @@ at the engine. It holds no secret: its values come from events, which hold none.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -147,10 +147,27 @@ class ReportDocument:
         )
 
 
-def skeleton(kind: str, playbook: Playbook, inventory_path: str) -> ReportDocument:
-    """A document holding the playbook's steps and windows, before any event."""
+def skeleton(
+    kind: str,
+    playbook: Playbook,
+    inventory_path: str,
+    targets: Sequence[Sequence[str]] = (),
+) -> ReportDocument:
+    """A document holding the playbook's steps and windows, before any event.
+
+    `targets`: per step (in order), the hosts it selects; a host that left the run earlier
+    is then still owed a result (reported as not run) in every later step.
+    """
     steps = [
-        StepInfo(i, s.name, s.module, s.on, s.window, s.irreversible)
+        StepInfo(
+            i,
+            s.name,
+            s.module,
+            s.on,
+            s.window,
+            s.irreversible,
+            tuple(targets[i]) if i < len(targets) else (),
+        )
         for i, s in enumerate(playbook.steps())
     ]
     windows = [
