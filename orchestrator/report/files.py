@@ -54,7 +54,8 @@ def format_for(path: Path, explicit: str | None) -> str:
             f"cannot tell the report format of {path} from its extension"
             f" {path.suffix or '(none)'}; known extensions: {known}",
             field="--report",
-            hint=f"rename the file, or give --format ({', '.join(FORMATS)})",
+            hint=f"rename the file, or name its format ({', '.join(FORMATS)}) with"
+            " --format (run) or --report-format (plan)",
         )
     return found
 
