@@ -25,7 +25,13 @@ from orchestrator.plan_command import (
 from orchestrator.planfile import PlanFile, PlannedStep, read_plan
 from orchestrator.planner import PlanResult, Prediction, canonical
 from orchestrator.preparation import Request, prepare
-from orchestrator.run_command import EXIT_OK, EXIT_REFUSED, RunOptions, run_prepared
+from orchestrator.run_command import (
+    EXIT_OK,
+    EXIT_REFUSED,
+    RunOptions,
+    configure_logs,
+    run_prepared,
+)
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,7 @@ def run_plan(
     request = _request(plan, given)
     _check_inputs(plan, request)
     prepared = prepare(request, interactive=sys.stdin.isatty())
+    configure_logs(prepared, options, Console(highlight=False))
     if vars_digest(prepared) != plan.extra_vars_sha256:
         raise RefusedError(
             "the -e values differ from the plan's: plan again, or give the plan's -e values"

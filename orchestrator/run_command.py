@@ -75,13 +75,7 @@ def run_prepared(
     """Run what `prepare` made ready; `approved` (a saved plan) skips the prompt."""
     interactive = sys.stdin.isatty()
     out = console or Console(highlight=False)
-    log_format = options.log_format or ("console" if out.is_terminal else "json")
-    configure(
-        log_format=log_format,
-        verbosity=options.verbosity if log_format == "json" else options.verbosity - 1,
-        redactor=prepared.redactor,
-        stream=sys.stdout if log_format == "json" else sys.stderr,
-    )
+    log_format = configure_logs(prepared, options, out)
     if interactive and not (options.yes or approved) and not _confirmed(out, prepared):
         out.print("cancelled at the prompt: nothing was changed", highlight=False)
         return EXIT_REFUSED
@@ -113,6 +107,18 @@ def _write_reports(document: ReportDocument, options: RunOptions) -> None:
         write_report(document, options.report, options.report_format)
     if options.junit is not None:
         write_junit(document, options.junit)
+
+
+def configure_logs(prepared: Prepared, options: RunOptions, out: Console) -> LogFormat:
+    """JSON lines on stdout off a terminal (or when asked), else console logs on stderr."""
+    log_format: LogFormat = options.log_format or ("console" if out.is_terminal else "json")
+    configure(
+        log_format=log_format,
+        verbosity=options.verbosity if log_format == "json" else options.verbosity - 1,
+        redactor=prepared.redactor,
+        stream=sys.stdout if log_format == "json" else sys.stderr,
+    )
+    return log_format
 
 
 def _execute(

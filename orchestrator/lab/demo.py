@@ -43,7 +43,8 @@ class SiteState:
 
 
 def run_demo(playbook: Path, clients: int, workdir: Path, console: Console) -> int:
-    """Start the lab, show the broken site, run the playbook, show the site again."""
+    """Start the lab, show the broken site, plan the playbook, run that plan, show the site
+    again and where the reports are."""
     configure(log_format="console", verbosity=-1, redactor=Redactor())
     inventory = workdir / "inventory.yml"
     shutil.rmtree(
@@ -52,11 +53,45 @@ def run_demo(playbook: Path, clients: int, workdir: Path, console: Console) -> i
     with _lab(inventory, clients) as ready:
         console.print(f"[bold]{ready}[/]", highlight=False)
         before = _broken(inventory, console)
-        code = _run_playbook(playbook, inventory, workdir / "state")
+        planned = _plan(playbook, inventory, workdir, console)
+        code = _run_plan(workdir, inventory) if planned == 0 else planned
         after = site_state(inventory)
     console.print(_compare(before, after))
     console.print(f"run exit code {code}", highlight=False)
+    for name in ("plan.md", "plan.html", "run.html", "run.md"):
+        if (workdir / name).exists():
+            console.print(f"report: {workdir / name}", highlight=False)
     return code
+
+
+def _plan(playbook: Path, inventory: Path, workdir: Path, console: Console) -> int:
+    """`orchestrator plan` with the plan saved: what the run will do, before it does it."""
+    console.print("planning (read-only probes) ...", highlight=False)
+    command = [
+        *_cli("plan", str(playbook), "-i", str(inventory), "-e", "poll_interval=2s"),
+        *("--out", str(workdir / "plan.json"), "--report", str(workdir / "plan.html")),
+        *("--format", "markdown"),
+    ]
+    done = subprocess.run(command, check=False, capture_output=True, text=True)  # noqa: S603
+    (workdir / "plan.md").write_text(done.stdout, encoding="utf-8")
+    summary = next((x for x in done.stdout.splitlines() if "**Summary:**" in x), "")
+    console.print(f"plan: {summary.split('**Summary:**')[-1].strip()}", highlight=False)
+    if done.returncode != 0:
+        console.print(done.stderr, highlight=False, markup=False)
+    return done.returncode
+
+
+def _run_plan(workdir: Path, inventory: Path) -> int:
+    command = [
+        *_cli("run", "--plan", str(workdir / "plan.json"), "--yes", "--log-format", "console"),
+        *("--state-dir", str(workdir / "state"), "-i", str(inventory)),
+        *("--report", str(workdir / "run.html"), "--junit", str(workdir / "run-junit.xml")),
+    ]
+    return subprocess.run(command, check=False).returncode  # noqa: S603 -- our own CLI
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "orchestrator", *args]
 
 
 @contextmanager
@@ -105,26 +140,6 @@ def _ready_line(stdout: IO[str]) -> str:
         if not line:
             time.sleep(0.05)
     raise RuntimeError("the lab did not start within a minute")
-
-
-def _run_playbook(playbook: Path, inventory: Path, state: Path) -> int:
-    command = [
-        sys.executable,
-        "-m",
-        "orchestrator",
-        "run",
-        str(playbook),
-        "-i",
-        str(inventory),
-        "--yes",
-        "--log-format",
-        "console",
-        "-e",
-        "poll_interval=2s",
-        "--state-dir",
-        str(state),
-    ]
-    return subprocess.run(command, check=False).returncode  # noqa: S603 -- our own CLI
 
 
 def site_state(inventory_path: Path) -> SiteState:
