@@ -49,6 +49,8 @@ def execute(module: Module[Any, Any], args: ArgsModel, ctx: StepContext) -> Logi
     if diff.kind is DiffKind.NONE:
         return StepOutcome(Status.OK, diff)
     yield from module.apply(args, state, ctx)
+    if getattr(module, "read_only", False):  # a wait that waited changed nothing
+        return StepOutcome(Status.OK, diff, ())
     return StepOutcome(Status.CHANGED, diff, module.undo(args, state))
 
 
