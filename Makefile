@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv test lint fmt typecheck unit demo clean
+.PHONY: venv test lint fmt typecheck unit demo bench clean
 
 venv: $(STAMP)
 
@@ -35,6 +35,17 @@ test: lint typecheck unit
 # The lab in the article's broken state, a recovery playbook run against it, the result.
 demo: venv
 	$(BIN)/orchestrator lab demo
+
+# Engine against plain pypsrp on the lab, 10 to 1,000 hosts (bench/README.md); not part of
+# `make test`. Writes bench/results/results.md, results.json and scaling.png.
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	@touch $@
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,262 @@
+"""The results as JSON (every number) and Markdown (tables, targets, the machine)."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Iterator
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from bench.runs import Run
+from bench.suite import Results
+
+RATIO_TARGET = 1.10
+RATIO_AT = 200
+SCALE_AT = 1000
+SCALE_FORKS = 50
+WALL_TARGET_S = 60.0
+RSS_TARGET_MB = 400.0
+HELP_TARGET_S = 0.3
+
+
+def pairs(results: Results, variant: str, forks: int) -> list[tuple[int, Run, Run]]:
+    """(N, engine run, baseline run) for one variant and forks, by N."""
+    found: dict[tuple[str, int], Run] = {}
+    for run in results.runs:
+        if run.job.variant == variant and run.job.forks == forks:
+            found[(run.job.tool, len(run.job.hosts))] = run
+    sizes = sorted({n for _, n in found})
+    return [
+        (n, found[("engine", n)], found[("baseline", n)])
+        for n in sizes
+        if ("engine", n) in found and ("baseline", n) in found
+    ]
+
+
+def ratio(engine: Run, baseline: Run) -> float:
+    """Engine wall time over baseline wall time."""
+    return engine.measured.wall_s / baseline.measured.wall_s
+
+
+def run_data(run: Run) -> dict[str, Any]:
+    """A run as JSON-able data (the child's output left out)."""
+    measured = asdict(run.measured)
+    measured.pop("stdout")
+    job = asdict(run.job)
+    job["hosts"] = len(run.job.hosts)
+    return {
+        "job": {k: str(v) if isinstance(v, Path) else v for k, v in job.items()},
+        "measured": measured,
+        "lab": {k: v for k, v in asdict(run.lab).items() if k != "pipelines"},
+        "pipelines": run.pipelines,
+        "pipelines_per_host_step": run.per_host_step,
+        "lab_cpu_share": run.lab_cpu_share,
+    }
+
+
+def to_json(results: Results, machine: dict[str, object]) -> str:
+    """Every number, for machines."""
+    capacity = results.capacity
+    data = {
+        "machine": machine,
+        "config": asdict(results.config),
+        "lab_start_s": results.lab_start_s,
+        "runs": [run_data(r) for r in results.runs],
+        "step_costs": [run_data(r) for r in results.step_costs],
+        "window": asdict(results.window) if results.window else None,
+        "window_run": run_data(results.window_run) if results.window_run else None,
+        "capacity": {
+            **asdict(capacity),
+            "requests_per_s": capacity.requests_per_s,
+            "pipelines_per_s": capacity.pipelines_per_s,
+            "cpu_share": capacity.cpu_share,
+            "lock_share": capacity.lock_share,
+        }
+        if capacity
+        else None,
+        "help_s": results.help_s,
+        "error": results.error,
+        "tables": {
+            f"{variant}-forks{forks}": [
+                {"n": n, "ratio": ratio(e, b)} for n, e, b in pairs(results, variant, forks)
+            ]
+            for variant in ("nochange", "change")
+            for forks in results.config.forks
+        },
+    }
+    return json.dumps(data, indent=2, default=str) + "\n"
+
+
+_HEAD = (
+    "| N | engine wall s | baseline wall s | engine CPU s | baseline CPU s "
+    "| engine peak RSS MB | baseline peak RSS MB | pipelines / host x step (engine / baseline) "
+    "| lab CPU (engine run) | engine/baseline |\n"
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+)
+
+
+def table(results: Results, variant: str, forks: int) -> str:
+    """One row per N: N first, the engine/baseline wall-time ratio last."""
+    rows = [_HEAD]
+    for n, e, b in pairs(results, variant, forks):
+        em, bm = e.measured, b.measured
+        rows.append(
+            f"| {n} | {em.wall_s:.1f} | {bm.wall_s:.1f} | {em.cpu_s:.1f} | {bm.cpu_s:.1f}"
+            f" | {em.peak_rss_mb:.0f} | {bm.peak_rss_mb:.0f}"
+            f" | {e.per_host_step:.2f} / {b.per_host_step:.2f} | {e.lab_cpu_share:.0%}"
+            f" | {ratio(e, b):.2f} |"
+        )
+    return "\n".join(rows)
+
+
+_VARIANTS = {
+    "nochange": "nothing changes (each step only probes)",
+    "change": "everything changes (each step probes, then changes)",
+}
+
+
+def tables(results: Results) -> Iterator[str]:
+    """Every table, titled."""
+    for variant, title in _VARIANTS.items():
+        for forks in results.config.forks:
+            yield f"### 5 steps, {title}, forks {forks}\n\n{table(results, variant, forks)}\n"
+
+
+def _verdict(ok: bool) -> str:
+    return "holds" if ok else "**missed**"
+
+
+def targets(results: Results) -> Iterator[str]:
+    """Each target of issue 7, with the numbers and whether it holds."""
+    yield from _ratio_target(results)
+    yield from _scale_target(results)
+    yield from _pipeline_target(results)
+    if results.help_s:
+        median = statistics.median(results.help_s)
+        ok = median <= HELP_TARGET_S
+        yield (
+            f"- `orchestrator --help` <= {HELP_TARGET_S} s: median {median:.3f} s, best"
+            f" {min(results.help_s):.3f} s of {len(results.help_s)}: {_verdict(ok)}"
+        )
+    if results.window is not None:
+        w = results.window
+        fits = w.revert_s <= w.budget_s and w.complete
+        yield (
+            f"- window revert of {w.hosts} hosts at forks {w.forks}: {w.revert_s:.1f} s measured"
+            f" ({w.undone} undos verified, complete: {w.complete}) against the feasibility"
+            f" estimate {w.budget_s:.0f} s ({w.budget_explained}): {_verdict(fits)}"
+        )
+
+
+def _ratio_target(results: Results) -> Iterator[str]:
+    for variant in _VARIANTS:
+        for forks in results.config.forks:
+            for n, e, b in pairs(results, variant, forks):
+                if n == RATIO_AT:
+                    r = ratio(e, b)
+                    yield (
+                        f"- engine/baseline <= {RATIO_TARGET} at {n} hosts x 5 steps, {variant},"
+                        f" forks {forks}: {r:.2f}: {_verdict(r <= RATIO_TARGET)}"
+                    )
+
+
+def _scale_target(results: Results) -> Iterator[str]:
+    for variant in _VARIANTS:
+        for n, e, b in pairs(results, variant, SCALE_FORKS):
+            if n == SCALE_AT:
+                m = e.measured
+                ok = m.wall_s <= WALL_TARGET_S and m.peak_rss_mb <= RSS_TARGET_MB
+                yield (
+                    f"- {n} hosts x 5 steps at forks {SCALE_FORKS}, {variant}: {m.wall_s:.1f} s"
+                    f" wall (<= {WALL_TARGET_S:.0f}), {m.peak_rss_mb:.0f} MB peak RSS"
+                    f" (<= {RSS_TARGET_MB:.0f}); the baseline alone took"
+                    f" {b.measured.wall_s:.1f} s: {_verdict(ok)}"
+                )
+
+
+def _pipeline_target(results: Results) -> Iterator[str]:
+    if not results.step_costs:
+        return
+    costs = [
+        f"{r.job.variant.removeprefix('step:')} {r.per_host_step:g}" for r in results.step_costs
+    ]
+    ok = all(r.per_host_step == 1 for r in results.step_costs)
+    yield (
+        "- a step with nothing to change costs exactly one pipeline (pipelines per host, each"
+        f" step alone): {', '.join(costs)}: {_verdict(ok)}"
+    )
+
+
+def lab_section(results: Results) -> Iterator[str]:
+    """How hard the lab worked: is it the bottleneck?"""
+    shares = [r.lab_cpu_share for r in results.runs]
+    if shares:
+        yield (
+            f"- During the measured runs the lab process used {min(shares):.0%} to"
+            f" {max(shares):.0%} of one core (it is one Python process: 100% would make it"
+            " the bottleneck)."
+        )
+    locks = [r.lab.invoke_s / r.measured.wall_s for r in results.runs if r.measured.wall_s]
+    if locks:
+        yield (
+            f"- Pipelines spent {max(locks):.0%} of a run's wall time at most inside the domain"
+            " backend's `invoke` (waiting for and holding its global lock), so the lock is"
+            f" {'not ' if max(locks) < 0.5 else ''}what limits throughput."
+        )
+    c = results.capacity
+    if c is not None:
+        yield (
+            f"- Capacity: {c.processes} baseline processes probing {c.hosts_per_process} hosts each"
+            f" at forks {c.forks} at once: {c.requests_per_s:.0f} HTTP requests/s,"
+            f" {c.pipelines_per_s:.0f} pipelines/s, lab CPU {c.cpu_share:.0%} of one core,"
+            f" backend lock {c.lock_share:.0%} of the time, {c.peak_open_shells} runspace pools"
+            " open at once at the peak."
+        )
+    if results.window_run is not None:
+        yield (
+            f"- The lab started with {results.config.window_hosts} clients in"
+            f" {results.lab_start_s:.1f} s."
+        )
+
+
+def machine_section(machine: dict[str, object]) -> str:
+    """The machine, as a list."""
+    packages = machine.get("packages", {})
+    assert isinstance(packages, dict)
+    versions = ", ".join(f"{k} {v}" for k, v in packages.items())
+    load = machine.get("load_average")
+    return "\n".join(
+        [
+            f"- CPU: {machine.get('cpu')}, {machine.get('cores')} cores",
+            f"- RAM: {float(str(machine.get('memory_gib') or 0)):.1f} GiB",
+            f"- OS: {machine.get('os')}",
+            f"- Python {machine.get('python')}; {versions}",
+            f"- load average when the run began: {load}",
+        ]
+    )
+
+
+def to_markdown(results: Results, machine: dict[str, object]) -> str:
+    """The results page."""
+    parts = [
+        "# Benchmark results\n",
+        "Written by `make bench` (bench/README.md says how and what the numbers mean). Wall,",
+        "CPU and peak RSS are the child process's own (os.wait4); pipelines are counted by the",
+        "lab (WS-Management Command requests on the run's hosts). The baseline is a plain",
+        "pypsrp script (bench/baseline.py) sending the same cmdlets with the same forks to the",
+        "same lab in the same run. The ratio is engine wall time over baseline wall time.\n",
+        *([f"**This run stopped early**: {results.error}\n"] if results.error else []),
+        "![wall time](scaling.png)\n",
+        "## Targets\n",
+        *targets(results),
+        "\n## The lab\n",
+        *lab_section(results),
+        "\n## Tables\n",
+        *tables(results),
+        "## Machine\n",
+        machine_section(machine),
+        "",
+    ]
+    return "\n".join(parts)
