@@ -24,6 +24,7 @@ from orchestrator.engine import events as ev
 from orchestrator.engine.breaker import CredentialBreaker, Rejection
 from orchestrator.engine.connect import Connector
 from orchestrator.engine.hoststep import module_for
+from orchestrator.engine.preflight import check_credentials
 from orchestrator.engine.step import drive
 from orchestrator.engine.window import revert_budget
 from orchestrator.errors import AuthError, ConnectError, OrchestratorError
@@ -141,7 +142,7 @@ class Planner:
         self.breaker = CredentialBreaker()
         self.result = PlanResult()
         self._changed: list[tuple[str, frozenset[tuple[str, ...]]]] = []  # (step, resources)
-        self._unreachable: dict[str, str] = {}
+        self._out: dict[str, str] = {}  # host -> why it is not planned
         self._timings: list[float] = []
         self._lock = threading.Lock()
 
@@ -166,26 +167,32 @@ class Planner:
     # -- preflight -------------------------------------------------------------------------
 
     def _preflight(self, pool: ThreadPoolExecutor, hosts: Sequence[Host]) -> None:
-        groups: dict[str | None, list[Host]] = {}
-        for host in hosts:
-            groups.setdefault(host.connection.credential, []).append(host)
-        wait([pool.submit(self._try_credential, group) for group in groups.values()])
+        check_credentials(pool, hosts, self.connector.authenticate, self)
 
-    def _try_credential(self, hosts: list[Host]) -> None:
-        for host in hosts:
-            credential = host.connection.credential or "(none)"
-            username = self.usernames.get(credential, "")
-            try:
-                self.connector.authenticate(host)
-            except AuthError:
-                if self.breaker.trip(Rejection(credential, username, host.name)):
-                    self.bus.emit(ev.CredentialRejected(credential, username, host.name))
-                return
-            except ConnectError as exc:
-                self._unreachable[host.name] = str(exc)
-                continue
-            self.bus.emit(ev.CredentialAccepted(credential, username, host.name))
-            return
+    def accepted(self, host: Host) -> None:
+        """Preflight: the host's credential works."""
+        credential, username = self._who(host)
+        self.bus.emit(ev.CredentialAccepted(credential, username, host.name))
+
+    def rejected(self, host: Host) -> None:
+        """Preflight: refused; no other host of this credential is contacted."""
+        credential, username = self._who(host)
+        if self.breaker.trip(Rejection(credential, username, host.name)):
+            self.bus.emit(ev.CredentialRejected(credential, username, host.name))
+
+    def unreachable(self, host: Host, error: ConnectError) -> None:
+        """Preflight: its steps will say unknown (host unreachable)."""
+        with self._lock:
+            self._out.setdefault(host.name, f"host unreachable: {error}")
+
+    def failed(self, host: Host, error: OrchestratorError) -> None:
+        """Preflight: another error; its steps will say unknown with it."""
+        with self._lock:
+            self._out.setdefault(host.name, f"host not planned: {error}")
+
+    def _who(self, host: Host) -> tuple[str, str]:
+        credential = host.connection.credential or "(none)"
+        return credential, self.usernames.get(credential, "")
 
     # -- steps -----------------------------------------------------------------------------
 
@@ -246,14 +253,10 @@ class Planner:
             transport = PlanTransport(self.connector.transport(host))
             state = drive(module.probe(args, ctx), transport, sleep=time.sleep)
         except AuthError as exc:
-            credential = host.connection.credential or "(none)"
-            username = self.usernames.get(credential, "")
-            if self.breaker.trip(Rejection(credential, username, host.name)):
-                self.bus.emit(ev.CredentialRejected(credential, username, host.name))
+            self.rejected(host)
             return replace(base, reason=f"authentication failed: {exc}", failed=True)
         except ConnectError as exc:
-            with self._lock:
-                self._unreachable.setdefault(host.name, str(exc))
+            self.unreachable(host, exc)
             return replace(base, reason=f"host unreachable: {exc}", failed=True)
         except OrchestratorError as exc:
             return replace(base, reason=f"probe failed: {exc}", failed=True)
@@ -284,9 +287,8 @@ class Planner:
         rejection = self.breaker.rejection(host.connection.credential)
         if rejection is not None:
             return f"host not contacted: credential '{rejection.credential}' was rejected"
-        if host.name in self._unreachable:
-            return f"host unreachable: {self._unreachable[host.name]}"
-        return ""
+        with self._lock:
+            return self._out.get(host.name, "")
 
     def _when(self, step: Step, variables: Mapping[str, Any]) -> bool:
         if step.when is None or isinstance(step.when, bool):

@@ -25,11 +25,11 @@ from orchestrator.engine.breaker import CredentialBreaker, Rejection
 from orchestrator.engine.connect import Connector
 from orchestrator.engine.hoststep import HostStepRunner
 from orchestrator.engine.nojournal import NoJournal
+from orchestrator.engine.preflight import check_credentials
 from orchestrator.engine.retry import retrying
 from orchestrator.engine.step import Status, StepOutcome
 from orchestrator.engine.windowrun import Failsafes, WindowJournal, WindowOutcome, WindowRunner
 from orchestrator.errors import (
-    AuthError,
     ConnectError,
     OrchestratorError,
     RunInterruptedError,
@@ -249,29 +249,28 @@ class Runner:
 
     def _preflight(self, pool: ThreadPoolExecutor, hosts: Sequence[Host]) -> None:
         """Authenticate once per distinct credential before any change."""
-        by_credential: dict[str | None, list[Host]] = {}
-        for host in hosts:
-            by_credential.setdefault(host.connection.credential, []).append(host)
-        wait([pool.submit(self._try_credential, group) for group in by_credential.values()])
+        retried = retrying(None, (), sleep=self.hosts.sleep)
+        check_credentials(
+            pool, hosts, lambda host: retried(self.connector.authenticate, host), self
+        )
 
-    def _try_credential(self, hosts: list[Host]) -> None:
-        for host in hosts:
-            try:
-                retrying(None, (), sleep=self.hosts.sleep)(self.connector.authenticate, host)
-                self._accepted(host)
-            except AuthError:
-                self.hosts.reject(host)
-            except ConnectError as exc:
-                self.hosts.unreachable_at_preflight(host, exc)
-                continue  # the credential is not proven either way: try the next host
-            except OrchestratorError as exc:
-                self._record_failure(host.name, str(exc))
-            return
-
-    def _accepted(self, host: Host) -> None:
+    def accepted(self, host: Host) -> None:
+        """Preflight: the host's credential works."""
         credential = host.connection.credential or "(none)"
         username = (self.hosts.usernames or {}).get(credential, "")
         self.bus.emit(ev.CredentialAccepted(credential, username, host.name))
+
+    def rejected(self, host: Host) -> None:
+        """Preflight: the credential was refused; the breaker keeps its hosts out."""
+        self.hosts.reject(host)
+
+    def unreachable(self, host: Host, error: ConnectError) -> None:
+        """Preflight: the host is out of the run, unreachable."""
+        self.hosts.unreachable_at_preflight(host, error)
+
+    def failed(self, host: Host, error: OrchestratorError) -> None:
+        """Preflight: another error; the host is out of the run."""
+        self._record_failure(host.name, str(error))
 
     # -- bookkeeping ---------------------------------------------------------------------------
 
