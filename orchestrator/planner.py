@@ -30,7 +30,7 @@ from orchestrator.engine.window import revert_budget
 from orchestrator.errors import AuthError, ConnectError, OrchestratorError
 from orchestrator.inventory.model import Host
 from orchestrator.modules.protocol import DiffKind, StepContext
-from orchestrator.planning.resources import conflicts, resources
+from orchestrator.planning.resources import Key, conflicts, resources
 from orchestrator.playbook.binding import Binding
 from orchestrator.playbook.model import Playbook, Step
 from orchestrator.playbook.templating import Templar, TemplateError
@@ -141,7 +141,8 @@ class Planner:
         self.templar = templar or Templar()
         self.breaker = CredentialBreaker()
         self.result = PlanResult()
-        self._changed: list[tuple[str, frozenset[tuple[str, ...]]]] = []  # (step, resources)
+        self._changed: list[tuple[str, frozenset[Key]]] = []  # (step, resources)
+        self._outcomes: dict[Key, tuple[str, str, Mapping[str, Any] | None]] = {}
         self._out: dict[str, str] = {}  # host -> why it is not planned
         self._timings: list[float] = []
         self._lock = threading.Lock()
@@ -206,15 +207,24 @@ class Planner:
         predictions = [f.result() for f in futures]
         for prediction in predictions:
             self._record(prediction)
-        touched = frozenset(
-            key
-            for p, host in zip(predictions, targets, strict=True)
-            if p.kind in ("will-change", "unknown")
-            for key in self._resources(step, host)
-        )
-        if touched and not getattr(module_for(step.module), "read_only", False):  # waits read
-            self._changed.append((step.name, touched))
+        if not getattr(module_for(step.module), "read_only", False):  # a wait only reads
+            self._remember(step, targets, predictions)
         self.bus.emit(ev.StepFinished(index, step.name, {}))
+
+    def _remember(
+        self, step: Step, targets: Sequence[Host], predictions: Sequence[Prediction]
+    ) -> None:
+        """What this step may change, and the facts it would leave, for the steps after it."""
+        touched: set[Key] = set()
+        for p, host in zip(predictions, targets, strict=True):
+            if p.kind not in ("will-change", "unknown"):
+                continue
+            for key in self._resources(step, host):
+                touched.add(key)
+                facts = p.after if p.kind == "will-change" and p.after else None
+                self._outcomes[key] = (step.name, step.module, facts)
+        if touched:
+            self._changed.append((step.name, frozenset(touched)))
 
     def _plan_host(
         self,
@@ -235,10 +245,38 @@ class Planner:
             return replace(base, reason=f"when: {exc}", failed=True)
         depends = conflicts(self._resources(step, host), earlier)
         if depends:
-            return replace(
+            return self._from_earlier(base, step, host, depends) or replace(
                 base, reason=f"depends on an earlier step: '{depends}' would change what it reads"
             )
         return self._probe(base, step, host, variables)
+
+    def _from_earlier(
+        self, base: Prediction, step: Step, host: Host, depends: str
+    ) -> Prediction | None:
+        """Predicted state flowing: diff against the state the earlier step would leave, when
+        that step was the last to touch this one resource and its module can say the state
+        from its facts (a program or a script in between makes it unknown)."""
+        mine = self._resources(step, host)
+        entry = self._outcomes.get(next(iter(mine))) if len(mine) == 1 else None
+        args = self.binding.args_of(step, host)
+        if entry is None or args is None:
+            return None
+        source, source_module, facts = entry
+        if source != depends or source_module != step.module or facts is None:
+            return None
+        module = module_for(step.module)
+        state = getattr(module, "state_from_facts", lambda _f: None)(facts)
+        if state is None:
+            return None
+        diff = module.diff(args, state)
+        return replace(
+            base,
+            kind=_KINDS.get(diff.kind, "unknown"),
+            summary=diff.summary,
+            before=_clean(diff.before),
+            after=_clean(diff.after),
+            reason=f"predicted from what '{source}' would leave",
+        )
 
     def _probe(
         self, base: Prediction, step: Step, host: Host, variables: Mapping[str, Any]

@@ -245,6 +245,23 @@ class AdUser(ModuleTraits):
             bool(user.get("LockedOut")),
         )
 
+    def state_from_facts(self, facts: Mapping[str, Any]) -> AdUserState | None:
+        """The account a plan predicted an earlier step to leave (a new one has no SID yet)."""
+        if facts.get("exists") is False:
+            return AdUserState(exists=False)
+        if facts.get("exists") is not True:
+            return None
+        return AdUserState(
+            exists=True,
+            sam=facts.get("name"),
+            sid=facts.get("sid"),
+            dn=facts.get("distinguished_name"),
+            enabled=facts.get("enabled"),
+            password_never_expires=facts.get("password_never_expires"),
+            description=facts.get("description"),
+            locked_out=facts.get("locked_out", False),
+        )
+
     def diff(self, args: Args, state: AdUserState) -> Diff:
         """No change, or the account's creation, deletion or settings."""
         plan = _plan(args, state)

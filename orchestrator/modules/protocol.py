@@ -90,6 +90,12 @@ class ModuleTraits:
     transient_errors: frozenset[str] = frozenset()
     read_only: bool = False
 
+    def state_from_facts(self, facts: Mapping[str, Any]) -> Any | None:
+        """The state a Diff's `after` (or `before`) facts describe, for plans to predict a
+        later step from an earlier one's outcome; None where facts cannot say it all."""
+        del facts
+        return None
+
 
 class Module(Protocol[A_contra, S]):
     """One kind of step."""

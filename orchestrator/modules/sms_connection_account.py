@@ -9,6 +9,7 @@ removed account back cannot restore one (the lab then uses the account's AD pass
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +60,13 @@ class SmsConnectionAccount(ModuleTraits):
         result = yield from run(read("Get-CMClientConnectionAccount", SiteCode=args.site_code))
         ordered = sorted(objects(result), key=lambda a: int(a.get("Order") or 0))
         return AccountListState(tuple(str(a.get("UserName", "")) for a in ordered))
+
+    def state_from_facts(self, facts: Mapping[str, Any]) -> AccountListState | None:
+        """The list a plan predicted an earlier step to leave."""
+        accounts = facts.get("accounts")
+        if not isinstance(accounts, list):
+            return None
+        return AccountListState(tuple(str(a) for a in accounts))
 
     def diff(self, args: Args, state: AccountListState) -> Diff:
         """Add the account at the end of the list, or take it out."""

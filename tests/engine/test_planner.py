@@ -56,6 +56,13 @@ GUEST_THEN_MEMBERSHIP = """\
 - name: Old account unlocked
   on: DC1
   ad_user: {name: SMSClient_TB1, unlocked: true}
+- name: A program on CAP1
+  on: CAP1
+  process: {path: 'C:\\Tools\\fix.exe'}
+  irreversible: true
+- name: Local Guest after the program
+  on: CAP1
+  local_user: {sid: S-1-5-21-*-501, enabled: true}
 - name: Only on a client that is not there
   on: client
   when: "inventory_hostname == 'nope'"
@@ -66,7 +73,8 @@ GUEST_THEN_MEMBERSHIP = """\
 def test_predictions_will_change_unknown_after_an_earlier_change_and_skipped(
     lab: RunningLab, tmp_path: Path
 ) -> None:
-    """Guest disabled: will change; the same account again: unknown (depends); when false: skipped."""
+    """Guest disabled: will change, then as the first step leaves it (no change); after a
+    program on the host: unknown (it may change anything); when false: skipped."""
     before = lab.backend.state_digest()
     result = _plan(lab, _prepared(lab, tmp_path, GUEST_THEN_MEMBERSHIP))
     assert lab.backend.state_digest() == before
@@ -78,8 +86,11 @@ def test_predictions_will_change_unknown_after_an_earlier_change_and_skipped(
         True,
     )
     again = found[("Guest enabled again", "DC1")]
-    assert again.kind == "unknown"
-    assert "depends on an earlier step: 'Enable Guest'" in again.reason
+    assert (again.kind, again.before.get("enabled")) == ("no-change", True)
+    assert again.reason == "predicted from what 'Enable Guest' would leave"
+    after_program = found[("Local Guest after the program", "CAP1")]
+    assert after_program.kind == "unknown"
+    assert "depends on an earlier step: 'A program on CAP1'" in after_program.reason
     assert found[("Old account unlocked", "DC1")].kind == "will-change"  # another account
     skipped = [p for p in result.predictions if p.step.startswith("Only")]
     assert {p.kind for p in skipped} == {"skipped"}
