@@ -3,7 +3,7 @@
 Each process probes its own slice of hosts (read-only: `baseline.py --probe-only`), all
 started together; the lab's counters before and after give requests per second, its CPU
 share (1.0 = one core: the lab is one Python process) and how long pipelines held the
-domain backend's global lock.
+domain backend's global lock (held, and waited for).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ class Capacity:
     pipelines: int
     lab_cpu_s: float
     invoke_s: float
+    held_s: float
     peak_open_shells: int
 
     @property
@@ -50,7 +51,12 @@ class Capacity:
 
     @property
     def lock_share(self) -> float:
-        """Time inside the backend's invoke (the global lock) over the wall time, at most."""
+        """How much of the time the backend's global lock was held (1.0: all the time)."""
+        return self.held_s / self.wall_s
+
+    @property
+    def in_invoke(self) -> float:
+        """Pipelines inside the backend's invoke on average (waiting for the lock or in it)."""
         return self.invoke_s / self.wall_s
 
 
@@ -98,5 +104,6 @@ def measure_capacity(
         sum(delta.pipelines.values()),
         delta.cpu_s,
         delta.invoke_s,
+        delta.held_s,
         peak,
     )

@@ -23,7 +23,8 @@ class LabSample:
     pipelines: dict[str, int]  # host -> Command requests
     open_shells: int
     invoke_calls: int
-    invoke_s: float
+    invoke_s: float  # inside the backend's invoke: waiting for its lock, or holding it
+    held_s: float  # running cmdlets with the backend's lock held
 
     @classmethod
     def parse(cls, data: dict[str, Any]) -> LabSample:
@@ -40,6 +41,7 @@ class LabSample:
             data["open_shells"],
             data["invoke_calls"],
             data["invoke_seconds"],
+            data["held_seconds"],
         )
 
 
@@ -53,6 +55,7 @@ class LabDelta:
     pipelines: dict[str, int]
     invoke_calls: int
     invoke_s: float
+    held_s: float
 
     @classmethod
     def between(cls, before: LabSample, after: LabSample) -> LabDelta:
@@ -65,6 +68,7 @@ class LabDelta:
             {h: after.pipelines[h] - before.pipelines.get(h, 0) for h in hosts},
             after.invoke_calls - before.invoke_calls,
             after.invoke_s - before.invoke_s,
+            after.held_s - before.held_s,
         )
 
     def pipelines_on(self, hosts: list[str]) -> int:

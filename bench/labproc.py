@@ -6,8 +6,10 @@ Starts the same `RunningLab` that `orchestrator lab serve` runs (healthy scenari
 port), writes WORKDIR/inventory.yml and its password file, prints one JSON line `{"ready":
 hosts}`, then answers each line read on stdin: `counters` prints a JSON snapshot (SOAP actions
 per host and action, HTTP requests, open shells, the process's CPU seconds, the time spent
-inside the domain backend's `invoke`, which holds its global lock); EOF or `quit` stops it.
-Nothing in the lab is changed: `invoke` is timed by a wrapper set on this process's instance.
+inside the domain backend's `invoke`, waiting for its global lock or holding it, and the time
+spent running cmdlets with the lock held); EOF or `quit` stops it. Nothing in the lab is
+changed: in this process only, `invoke` and the `run_statements` it calls under the lock are
+wrapped by timers.
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from orchestrator.lab import backend as backend_module
 from orchestrator.lab.harness import LabOptions, RunningLab
 
 
-class InvokeTimer:
-    """Wraps the backend's `invoke`: how many pipelines ran, how long they held it in all."""
+class CallTimer:
+    """Wraps a callable: how many calls, how long they took in all (from every thread)."""
 
     def __init__(self, invoke: Callable[..., Any]) -> None:
         self._invoke = invoke
@@ -44,7 +47,7 @@ class InvokeTimer:
                 self.seconds += elapsed
 
 
-def snapshot(lab: RunningLab, timer: InvokeTimer) -> dict[str, Any]:
+def snapshot(lab: RunningLab, timer: CallTimer, held: CallTimer) -> dict[str, Any]:
     """The lab's counters and this process's CPU time, as JSON-able data."""
     counters = lab.server.counters.snapshot()
     return {
@@ -56,6 +59,7 @@ def snapshot(lab: RunningLab, timer: InvokeTimer) -> dict[str, Any]:
         "open_shells": sum(counters.open_shells.values()),
         "invoke_calls": timer.calls,
         "invoke_seconds": timer.seconds,
+        "held_seconds": held.seconds,
     }
 
 
@@ -65,14 +69,18 @@ def serve(clients: int, workdir: Path) -> None:
         scenario="healthy", clients=clients, state_dir=workdir / "lab-state", start_now=True
     )
     with RunningLab(options) as lab:
-        timer = InvokeTimer(lab.backend.invoke)
+        timer = CallTimer(lab.backend.invoke)
         lab.backend.invoke = timer  # type: ignore[method-assign]  # measuring, not changing
+        # `invoke` calls the module's `run_statements` with the lock held: time it there
+        names = vars(backend_module)
+        held = CallTimer(names["run_statements"])
+        names["run_statements"] = held
         lab.write_inventory(workdir / "inventory.yml")
         _say({"ready": len(lab.endpoints())})
         for line in sys.stdin:
             if line.strip() == "quit":
                 break
-            _say(snapshot(lab, timer))
+            _say(snapshot(lab, timer, held))
 
 
 def _say(data: dict[str, Any]) -> None:

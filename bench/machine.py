@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import subprocess
 from importlib import metadata
 from pathlib import Path
 
@@ -36,6 +37,29 @@ def _version(package: str) -> str:
         return "not installed"
 
 
+def _revision() -> str:
+    """The commit measured, and whether the work tree differed from it."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (no git)"
+    return f"{head}{' with uncommitted changes' if dirty else ''}"
+
+
 def describe() -> dict[str, object]:
     """The machine as data."""
     return {
@@ -46,4 +70,5 @@ def describe() -> dict[str, object]:
         "python": platform.python_version(),
         "packages": {name: _version(name) for name in PACKAGES},
         "load_average": os.getloadavg(),
+        "revision": _revision(),
     }

@@ -73,6 +73,7 @@ def to_json(results: Results, machine: dict[str, object]) -> str:
             "pipelines_per_s": capacity.pipelines_per_s,
             "cpu_share": capacity.cpu_share,
             "lock_share": capacity.lock_share,
+            "in_invoke": capacity.in_invoke,
         }
         if capacity
         else None,
@@ -198,12 +199,12 @@ def lab_section(results: Results) -> Iterator[str]:
             f" {max(shares):.0%} of one core (it is one Python process: 100% would make it"
             " the bottleneck)."
         )
-    locks = [r.lab.invoke_s / r.measured.wall_s for r in results.runs if r.measured.wall_s]
-    if locks:
+    held = [r.lab.held_s / r.measured.wall_s for r in results.runs if r.measured.wall_s]
+    if held:
         yield (
-            f"- Pipelines spent {max(locks):.0%} of a run's wall time at most inside the domain"
-            " backend's `invoke` (waiting for and holding its global lock), so the lock is"
-            f" {'not ' if max(locks) < 0.5 else ''}what limits throughput."
+            f"- The domain backend's global lock was held {max(held):.0%} of a run's wall time"
+            " at most (cmdlets running under it), so that lock is"
+            f" {'not ' if max(held) < 0.5 else ''}what limits throughput."
         )
     c = results.capacity
     if c is not None:
@@ -211,14 +212,11 @@ def lab_section(results: Results) -> Iterator[str]:
             f"- Capacity: {c.processes} baseline processes probing {c.hosts_per_process} hosts each"
             f" at forks {c.forks} at once: {c.requests_per_s:.0f} HTTP requests/s,"
             f" {c.pipelines_per_s:.0f} pipelines/s, lab CPU {c.cpu_share:.0%} of one core,"
-            f" backend lock {c.lock_share:.0%} of the time, {c.peak_open_shells} runspace pools"
-            " open at once at the peak."
+            f" backend lock held {c.lock_share:.0%} of the time ({c.in_invoke:.1f} pipelines"
+            f" waiting for it or in it on average), {c.peak_open_shells} runspace pools open"
+            " at once at the peak."
         )
-    if results.window_run is not None:
-        yield (
-            f"- The lab started with {results.config.window_hosts} clients in"
-            f" {results.lab_start_s:.1f} s."
-        )
+    yield f"- The lab started with {results.lab_clients} clients in {results.lab_start_s:.1f} s."
 
 
 def machine_section(machine: dict[str, object]) -> str:
@@ -233,7 +231,8 @@ def machine_section(machine: dict[str, object]) -> str:
             f"- RAM: {float(str(machine.get('memory_gib') or 0)):.1f} GiB",
             f"- OS: {machine.get('os')}",
             f"- Python {machine.get('python')}; {versions}",
-            f"- load average when the run began: {load}",
+            f"- load average when the run began: {load} (the machine is shared)",
+            f"- orchestrator at {machine.get('revision')}",
         ]
     )
 

@@ -59,6 +59,7 @@ class Results:
     capacity: Capacity | None = None
     help_s: list[float] = field(default_factory=list)
     lab_start_s: float = 0.0
+    lab_clients: int = 0
     error: str | None = None  # why the run stopped early, if it did
 
 
@@ -79,6 +80,7 @@ class Suite:
         started = time.perf_counter()
         with LabProcess(self._clients(), self.workdir / "lab") as lab:
             results.lab_start_s = time.perf_counter() - started
+            results.lab_clients = lab.clients
             names = client_names(lab.inventory)
             playbooks = phase_playbooks(self.workdir)
             for n in sorted(self.config.sizes, reverse=True):
