@@ -127,7 +127,7 @@ def service_status(args: ServiceStatus) -> Logic[Values]:
 
 
 def registry_value(args: RegistryValue) -> Logic[Values]:
-    """Test-Path and Get-ItemProperty, as the registry module reads a value."""
+    """Get-ItemProperty, as the registry module reads a value."""
     state = yield from read_value(args.path, args.name)
     return {"exists": state.exists, "value": registry_shown(state.data)}
 

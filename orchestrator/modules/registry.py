@@ -1,7 +1,8 @@
 """registry: one registry value, e.g. the SMS client's "Site Config Last Checked" (method 2).
 
-Test-Path tests keys, not values, so a value is read with Get-ItemProperty, whose "no such
-value" is a non-terminating PSArgumentException (windows-semantics §1.3, §1.6). Neither tells
+A value is read with one Get-ItemProperty: its "no such value" is a non-terminating
+PSArgumentException, its "no such key" a PathNotFound (windows-semantics §1.3, §1.6), so a
+step with nothing to change costs one pipeline. Neither tells
 a value's REG_ type: a REG_SZ and a REG_EXPAND_SZ (or a REG_DWORD and a REG_QWORD) holding the
 same data look alike, a REG_EXPAND_SZ reads back expanded, and a REG_DWORD above 2^31 reads
 back negative (Int32). The diff says so where it matters, and an undo restores the old value
@@ -27,6 +28,7 @@ PATH_PATTERN = r"^(?:HKLM|HKEY_LOCAL_MACHINE|HKCU|HKEY_CURRENT_USER):?\\[^\\].*$
 _HIVES = {"HKEY_LOCAL_MACHINE": "HKLM", "HKEY_CURRENT_USER": "HKCU"}
 _MAX = {"REG_DWORD": 2**32 - 1, "REG_QWORD": 2**64 - 1}
 NO_SUCH_VALUE = "System.Management.Automation.PSArgumentException"
+NO_SUCH_KEY = "PathNotFound"
 # -Type / -PropertyType take Microsoft.Win32.RegistryValueKind names
 KIND = {
     "REG_SZ": "String",
@@ -179,13 +181,15 @@ def _same(kind: str, wanted: Data, current: Data | None) -> bool:
 
 
 def read_value(path: str, name: str) -> Logic[RegistryState]:
-    """Test-Path on the key (keys only, §1.6), then Get-ItemProperty -Name."""
+    """Get-ItemProperty -Name, one pipeline: its error tells a missing key (PathNotFound,
+    ItemNotFoundException) from a missing value (PSArgumentException)."""
     if re.match(PATH_PATTERN, path):
         path = normalize_path(path)  # HKEY_LOCAL_MACHINE\X alone is not a PowerShell path
-    result = yield from run(read("Test-Path", Path=path))
-    if result.outputs != (True,):
+    result = yield from run(
+        read("Get-ItemProperty", Path=path, Name=name), allow={NO_SUCH_VALUE, NO_SUCH_KEY}
+    )
+    if any(error.error_id == NO_SUCH_KEY for error in result.errors):
         return RegistryState(key_exists=False)
-    result = yield from run(read("Get-ItemProperty", Path=path, Name=name), allow={NO_SUCH_VALUE})
     item = first(result)
     stored = next((k for k in item or () if k.casefold() == name.casefold()), None)
     if item is None or stored is None:
@@ -199,7 +203,7 @@ class Registry(ModuleTraits):
     name = "registry"
 
     def probe(self, args: Args, _ctx: StepContext) -> Logic[RegistryState]:
-        """Test-Path on the key, then Get-ItemProperty -Name."""
+        """Get-ItemProperty -Name (one pipeline)."""
         return (yield from read_value(args.path, args.name))
 
     def diff(self, args: Args, state: RegistryState) -> Diff:

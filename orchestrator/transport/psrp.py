@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -327,6 +328,9 @@ def _code(exc: BaseException) -> str:
     return str(getattr(exc, "code", "")) or type(exc).__name__
 
 
+CLOSE_PARALLEL = 20  # pools closed at once when a run ends
+
+
 class PsrpConnector:
     """The runner's Connector over pypsrp: one PsrpTransport per host, created on first use."""
 
@@ -351,12 +355,18 @@ class PsrpConnector:
         self.transport(host).open()
 
     def close_all(self) -> None:
-        """Close every transport (Delete each pool); never raises."""
+        """Close every transport (Delete each pool), up to CLOSE_PARALLEL at once (one after
+        the other took ~11 ms a host: 11 s at 1,000 hosts, bench/README.md); never raises."""
         with self._lock:
             transports = list(self._transports.values())
             self._transports.clear()
-        for transport in transports:
-            transport.close()
+        if len(transports) <= 1:
+            for transport in transports:
+                transport.close()
+            return
+        workers = min(CLOSE_PARALLEL, len(transports))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="close") as pool:
+            list(pool.map(PsrpTransport.close, transports))
 
     def __enter__(self) -> PsrpConnector:
         return self

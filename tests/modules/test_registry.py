@@ -130,3 +130,20 @@ def test_a_missing_key_fails_with_path_not_found(lab: DomainBackend) -> None:
     with pytest.raises(RemoteError) as info:
         host.step("registry", given)
     assert info.value.fq_error_id == "PathNotFound," + NS + "NewItemPropertyCommand"
+
+
+@pytest.mark.parametrize(
+    ("path", "name", "exists"),
+    [
+        ("HKLM:\\Software\\Microsoft\\SMS\\Client\\Sites\\Shared\\TB1", LAST, True),
+        ("HKLM:\\Software\\Microsoft\\SMS\\Client\\Sites\\Shared\\TB1", "No such value", False),
+        ("HKLM:\\Software\\Nowhere", "X", False),
+    ],
+)
+def test_a_probe_is_one_pipeline(lab: DomainBackend, path: str, name: str, exists: bool) -> None:
+    """A value, a missing value, a missing key: one Get-ItemProperty each, told apart."""
+    host = Host(lab, "WKS0001")
+    state = host.probe("registry", args("registry", path=path, name=name, state="absent"))
+    assert [c.cmdlet for c in host.sent] == ["Get-ItemProperty"]
+    assert state.exists is exists
+    assert state.key_exists is (path.endswith("TB1"))
