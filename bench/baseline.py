@@ -116,8 +116,7 @@ def service(host: Host, phase: Phase) -> bool:
 
 
 def registry(host: Host, phase: Phase) -> bool:
-    if must(host.run("Test-Path", Path=REG_PATH)) != [True]:
-        raise RuntimeError("no registry key")
+    # one Get-ItemProperty, as the engine's probe: its error would tell a missing key apart
     output, _missing = host.run("Get-ItemProperty", Path=REG_PATH, Name=REG_NAME)
     current = prop(output[0], REG_NAME) if output else None
     if current == phase.mark or not phase.apply:
