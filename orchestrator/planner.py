@@ -149,7 +149,7 @@ class Planner:
 
     def plan(self, run_id: str = "plan") -> PlanResult:
         """Predict every host x step; never sends a mutating command."""
-        hosts = _distinct(h for _, targets in self.binding.steps for h in targets)
+        hosts = self.binding.hosts()
         self.bus.emit(
             ev.RunStarted(run_id, self.playbook.name, tuple(h.name for h in hosts), _now())
         )
@@ -382,13 +382,6 @@ def canonical(values: Any) -> str:
 def digest(text: str | bytes) -> str:
     """sha256 hex of text or bytes."""
     return hashlib.sha256(text.encode() if isinstance(text, str) else text).hexdigest()
-
-
-def _distinct(hosts: Any) -> list[Host]:
-    seen: dict[str, Host] = {}
-    for host in hosts:
-        seen.setdefault(host.name, host)
-    return list(seen.values())
 
 
 def _now() -> datetime:

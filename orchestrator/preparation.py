@@ -67,12 +67,8 @@ class Prepared:
         return [tuple(h.name for h in targets) for _, targets in self.binding.steps]
 
     def hosts(self) -> list[Host]:
-        """Every host some step targets, in inventory order, once."""
-        seen: dict[str, Host] = {}
-        for _, targets in self.binding.steps:
-            for host in targets:
-                seen.setdefault(host.name, host)
-        return list(seen.values())
+        """Every host some step targets, once."""
+        return self.binding.hosts()
 
     def usernames(self) -> dict[str, str]:
         """Credential name -> user name (for messages; never the password)."""
@@ -101,7 +97,7 @@ def load(request: Request) -> tuple[Playbook, Inventory, Binder, Binding]:
 def prepare(request: Request, *, interactive: bool) -> Prepared:
     """Load, validate, fetch every secret at once, and bind with them."""
     playbook, inventory, binder, binding = load(request)
-    hosts = _targeted(binding)
+    hosts = binding.hosts()
     _require_credentials(hosts, inventory)
     resolver = SecretResolver(interactive=interactive, prompter=getpass.getpass)
     secrets = resolver.resolve([*secret_requests(playbook), *inventory.secret_requests(hosts)])
@@ -127,14 +123,6 @@ def prepare(request: Request, *, interactive: bool) -> Prepared:
         binder.extra_vars,
         playbook_secrets,
     )
-
-
-def _targeted(binding: Binding) -> list[Host]:
-    seen: dict[str, Host] = {}
-    for _, targets in binding.steps:
-        for host in targets:
-            seen.setdefault(host.name, host)
-    return list(seen.values())
 
 
 def _require_credentials(hosts: list[Host], inventory: Inventory) -> None:

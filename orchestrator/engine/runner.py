@@ -160,7 +160,7 @@ class Runner:
 
     def run(self) -> RunResult:
         """Run every step on its hosts; return what happened."""
-        hosts = self._run_hosts()
+        hosts = self.binding.hosts()
         self.bus.emit(ev.RunStarted(self.result.run_id, self.playbook.name, _names(hosts), _now()))
         try:
             with ThreadPoolExecutor(max_workers=self.settings.forks) as pool:
@@ -308,13 +308,6 @@ class Runner:
     def _abort(self, reason: str) -> None:
         self.result.aborted = reason
         self.bus.emit(ev.RunAborted(reason))
-
-    def _run_hosts(self) -> list[Host]:
-        seen: dict[str, Host] = {}
-        for _, targets in self.binding.steps:
-            for host in targets:
-                seen.setdefault(host.name, host)
-        return list(seen.values())
 
     def _batches(self, hosts: Sequence[Host]) -> list[Sequence[Host]]:
         size = _batch_size(self.settings.serial, len(hosts))

@@ -49,6 +49,14 @@ class Binding:
         self.bound.append(bound)
         self._args[(bound.step.name, bound.host.name)] = bound.args
 
+    def hosts(self) -> list[Host]:
+        """Every host some step targets, in the order steps first target them, once."""
+        seen: dict[str, Host] = {}
+        for _, targets in self.steps:
+            for host in targets:
+                seen.setdefault(host.name, host)
+        return list(seen.values())
+
     def args_of(self, step: Step, host: Host) -> ArgsModel | None:
         """The rendered arguments of a step on a host."""
         return self._args.get((step.name, host.name))
