@@ -11,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from orchestrator.lab.domain import ccim
 from orchestrator.lab.harness import RunningLab
 
 from ..conftest import LabFactory
+from .lockout import wait_until_locked
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOKS = ROOT / "playbooks"
@@ -55,15 +55,6 @@ def _finished(output: str) -> dict[tuple[str, str], str]:
     """(step, host) -> status of every host.finished event a JSON-logging run printed."""
     events = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
     return {(e["step"], e["host"]): e["status"] for e in events if e["event"] == "host.finished"}
-
-
-def _wait_until_locked(lab: RunningLab) -> None:
-    for _ in range(300):
-        view = lab.backend.ad_account("SMSClient_TB1")
-        if view is not None and view.locked_out:
-            return
-        time.sleep(0.1)
-    raise AssertionError("the clients never locked SMSClient_TB1 out")
 
 
 @pytest.fixture
@@ -120,7 +111,7 @@ def test_an_undrifted_plan_runs_exactly_as_predicted(
     )
     inventory = lab.write_inventory(tmp_path / "lab" / "inventory.yml")
     if scenario == "tb1-lockout":
-        _wait_until_locked(lab)
+        wait_until_locked(lab)
     plan_path = tmp_path / "plan.json"
     planned = _plan(PLAYBOOKS / f"{name}.yml", inventory, "--out", str(plan_path))
     assert planned.returncode == 0, planned.stdout[-3000:] + planned.stderr
@@ -148,7 +139,7 @@ def test_a_drifted_host_is_refused_and_the_rest_runs(
         scenario="tb1-lockout", clients=5, start_now=True, retry_interval=timedelta(seconds=1)
     )
     inventory = lab.write_inventory(tmp_path / "lab" / "inventory.yml")
-    _wait_until_locked(lab)
+    wait_until_locked(lab)
     plan_path = tmp_path / "plan.json"
     planned = _plan(PLAYBOOKS / "smsman-reinstall.yml", inventory, "--out", str(plan_path))
     assert planned.returncode == 0, planned.stdout[-3000:] + planned.stderr

@@ -25,6 +25,7 @@ from orchestrator.transport.command import SWITCH, Command
 from orchestrator.transport.psrp import PsrpConnector
 
 from ..conftest import LabFactory
+from .lockout import wait_until_locked
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOKS = ROOT / "playbooks"
@@ -117,22 +118,10 @@ def broken(lab_factory: LabFactory, tmp_path: Path) -> Iterator[tuple[RunningLab
     site.connector.close_all()
 
 
-def _wait_until_locked(lab: RunningLab) -> None:
-    """The clients' first failed check-ins lock their account out (nt4 era: 5 failures)."""
-    for _ in range(300):
-        view = lab.backend.ad_account("SMSClient_TB1")
-        if view is not None and view.locked_out:
-            return
-        import time
-
-        time.sleep(0.1)
-    raise AssertionError("the clients never locked SMSClient_TB1 out")
-
-
 def test_method_1_smsman_reinstall_recovers_the_site(broken: tuple[RunningLab, Path, Site]) -> None:
     """smsman-reinstall.yml: every client reinstalled, the account unlocked, all checked in."""
     lab, inventory, site = broken
-    _wait_until_locked(lab)
+    wait_until_locked(lab)
     assert site.summary()["CheckedIn"] == 0
     result = _run(PLAYBOOKS / "smsman-reinstall.yml", inventory)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
@@ -146,7 +135,7 @@ def test_method_2_orphan_and_reinstall_recovers_the_site(
 ) -> None:
     """orphan-and-reinstall.yml: backdated REG_SZ + restart orphan each client; reinstalled, all check in."""
     lab, inventory, site = broken
-    _wait_until_locked(lab)
+    wait_until_locked(lab)
     result = _run(PLAYBOOKS / "orphan-and-reinstall.yml", inventory)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
     assert site.summary()["CheckedIn"] == 5
