@@ -25,6 +25,7 @@ from orchestrator.planfile import InputFile, PlanFile, PlannedStep, write_plan
 from orchestrator.planner import Planner, PlanResult, canonical, digest
 from orchestrator.preparation import Prepared, Request, prepare
 from orchestrator.report.document import ReportBuilder, ReportDocument, skeleton
+from orchestrator.run_command import psrp_connector
 from orchestrator.session import vars_json
 
 EXIT_PLANNED = 0
@@ -88,7 +89,7 @@ def make_plan(
     document = skeleton("plan", playbook, str(prepared.inventory.path), prepared.step_targets())
     events = bus or EventBus([])
     events.subscribe(ReportBuilder(document))
-    connector = (factory or _psrp_connector)(prepared)
+    connector = (factory or psrp_connector)(prepared)
     planner = Planner(
         playbook,
         prepared.binding,
@@ -158,9 +159,3 @@ def plan_exit_code(result: PlanResult, *, detailed: bool) -> int:
     if detailed and result.changes_pending:
         return EXIT_CHANGES_PENDING
     return EXIT_PLANNED
-
-
-def _psrp_connector(prepared: Prepared) -> Connector:
-    from orchestrator.transport.psrp import PsrpConnector  # pypsrp loads only when needed
-
-    return PsrpConnector(prepared.inventory, prepared.credentials)

@@ -127,7 +127,7 @@ def _execute(
     bus: EventBus,
     connector_factory: ConnectorFactory | None,
 ) -> RunResult:
-    connector = (connector_factory or _psrp_connector)(prepared)
+    connector = (connector_factory or psrp_connector)(prepared)
     playbook = prepared.playbook
     settings = RunSettings(
         forks=options.forks or playbook.forks or 20,
@@ -171,7 +171,8 @@ def _execute(
         return result
 
 
-def _psrp_connector(prepared: Prepared) -> Connector:
+def psrp_connector(prepared: Prepared) -> Connector:
+    """The real connector: pypsrp to every host, with the prepared credentials."""
     from orchestrator.transport.psrp import PsrpConnector  # pypsrp loads only when a run needs it
 
     return PsrpConnector(prepared.inventory, prepared.credentials)
