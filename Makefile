@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("orchestrator needs Python >= 3.11, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,lab]'
 	@touch $@
 
 lint: venv
@@ -34,14 +34,14 @@ test: lint typecheck unit
 
 # The lab in the article's broken state, a recovery playbook run against it, the result.
 demo: venv
-	$(BIN)/orchestrator lab demo
+	$(BIN)/orchestrator demo
 
 # Engine against plain pypsrp on the lab, 10 to 1,000 hosts (bench/README.md); not part of
 # `make test`. Writes bench/results/results.md, results.json and scaling.png.
 BENCH_STAMP := $(VENV)/.installed-bench
 
 $(BENCH_STAMP): pyproject.toml $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[test,lab,bench]'
 	@touch $@
 
 bench: $(BENCH_STAMP)

@@ -12,7 +12,6 @@ import json
 import os
 import sys
 import traceback
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -24,9 +23,7 @@ from orchestrator.errors import InputError, OrchestratorError, Problem, RefusedE
 from orchestrator.lazy_commands import LazyCommand, lazy_group
 
 if TYPE_CHECKING:  # the machinery is imported by the commands that use it: `--help` stays fast
-    from orchestrator.inventory.model import Inventory
-    from orchestrator.playbook.model import Playbook
-    from orchestrator.playbook.variables import Var
+    from orchestrator.app.validate import Outcome
 
 EXIT_OK = 0
 EXIT_INPUT = 2
@@ -120,13 +117,6 @@ JunitOpt = Annotated[
 ]
 
 
-@dataclass(frozen=True)
-class _Outcome:
-    path: str
-    summary: str
-    problems: tuple[Problem, ...]
-
-
 @app.command()
 def validate(
     playbooks: Annotated[list[Path], typer.Argument(help="Playbook files.", show_default=False)],
@@ -138,60 +128,21 @@ def validate(
     ] = "text",
 ) -> None:
     """Check playbooks (and, with -i, every host's arguments) without contacting any host."""
+    from orchestrator.app.validate import outcome_json, validate_playbooks
+
     if output_format not in ("text", "json"):
         _fail_usage(f"--format must be text or json, not {output_format!r}")
-    context = _load_context(inventory, extra_vars or [], limit)
-    outcomes = [_validate_one(path, context) for path in playbooks]
+    if limit is not None and inventory is None:
+        _fail_usage("--limit needs an inventory (-i)")
+    outcomes = validate_playbooks(playbooks, inventory, extra_vars or [], limit)
     if output_format == "json":
-        out.print_json(json.dumps({"playbooks": [_outcome_json(o) for o in outcomes]}))
+        out.print_json(json.dumps({"playbooks": [outcome_json(o) for o in outcomes]}))
     else:
         _print_outcomes(outcomes)
     raise typer.Exit(EXIT_INPUT if any(o.problems for o in outcomes) else EXIT_OK)
 
 
-@dataclass(frozen=True)
-class _Context:
-    inventory: Inventory | None
-    extra_vars: dict[str, Var]
-
-
-def _load_context(inventory: Path | None, extra: list[str], limit: str | None) -> _Context:
-    from orchestrator.inventory.loader import load_inventory
-    from orchestrator.inventory.patterns import apply_limit
-    from orchestrator.playbook.variables import parse_extra_vars
-
-    if limit is not None and inventory is None:
-        _fail_usage("--limit needs an inventory (-i)")
-    loaded = load_inventory(inventory) if inventory else None
-    if loaded is not None and limit is not None:
-        loaded = apply_limit(loaded, limit, Path.cwd())
-    return _Context(loaded, parse_extra_vars(extra, Path.cwd()))
-
-
-def _validate_one(path: Path, context: _Context) -> _Outcome:
-    from orchestrator.playbook.binding import Binder, placeholder_secrets
-    from orchestrator.playbook.loader import load_playbook
-
-    try:
-        playbook = load_playbook(path)
-    except InputError as exc:
-        return _Outcome(str(path), "", exc.problems)
-    summary = _summary(playbook)
-    if context.inventory is None:
-        return _Outcome(str(path), summary, ())
-    binder = Binder(context.inventory, context.extra_vars)
-    binding = binder.bind(playbook, placeholder_secrets(playbook))
-    hosts = {bound.host.name for bound in binding.bound}
-    return _Outcome(str(path), f"{summary}; {len(hosts)} hosts", tuple(binding.problems))
-
-
-def _summary(playbook: Playbook) -> str:
-    steps = sum(1 for _ in playbook.steps())
-    windows = sum(1 for _ in playbook.windows())
-    return f"{steps} steps, {windows} window{'s' if windows != 1 else ''}"
-
-
-def _print_outcomes(outcomes: list[_Outcome]) -> None:
+def _print_outcomes(outcomes: list[Outcome]) -> None:
     for outcome in outcomes:
         if outcome.problems:
             err.print(f"[bold red]error[/] {outcome.path}", markup=True)
@@ -207,28 +158,6 @@ def _print_outcomes(outcomes: list[_Outcome]) -> None:
 def _line_order(problem: Problem) -> tuple[int, int, str]:
     loc = problem.location
     return (loc.line if loc else 0, loc.column if loc else 0, problem.field)
-
-
-def _outcome_json(outcome: _Outcome) -> dict[str, object]:
-    return {
-        "path": outcome.path,
-        "ok": not outcome.problems,
-        "summary": outcome.summary,
-        "problems": [problem_json(p) for p in outcome.problems],
-    }
-
-
-def problem_json(problem: Problem) -> dict[str, object]:
-    """A Problem as a JSON object (file, line, column, field, message, hint)."""
-    loc = problem.location
-    return {
-        "file": loc.file if loc else None,
-        "line": loc.line if loc else None,
-        "column": loc.column if loc else None,
-        "field": problem.field,
-        "message": problem.message,
-        "hint": problem.hint,
-    }
 
 
 @app.command()
@@ -280,8 +209,8 @@ def run(  # noqa: PLR0917 -- typer maps each option to a parameter
     its deadline, cancelled at the prompt); 5 authentication failure (circuit breaker: one
     attempt per credential, no lockout).
     """
-    from orchestrator.preparation import Request
-    from orchestrator.run_command import RunOptions, run_playbook
+    from orchestrator.app.preparation import Request
+    from orchestrator.app.run import RunOptions, run_playbook
 
     if log_format not in (None, "console", "json"):
         _fail_usage(f"--log-format must be console or json, not {log_format!r}")
@@ -298,7 +227,7 @@ def run(  # noqa: PLR0917 -- typer maps each option to a parameter
         junit=junit,
     )
     if plan is not None:
-        from orchestrator.plan_apply import Overrides, run_plan
+        from orchestrator.app.apply import Overrides, run_plan
 
         given = Overrides(playbook, inventory, tuple(extra_vars) if extra_vars else None, limit)
         raise typer.Exit(run_plan(plan, given, options, allow_drift=allow_drift))
@@ -349,8 +278,8 @@ def plan(  # noqa: PLR0917 -- typer maps each option to a parameter
     its deadline; 5 a credential was rejected (one attempt each); 6 with --detailed-exitcode:
     changes are pending.
     """
-    from orchestrator.plan_command import PlanOptions, plan_playbook
-    from orchestrator.preparation import Request
+    from orchestrator.app.plan import PlanOptions, plan_playbook
+    from orchestrator.app.preparation import Request
 
     _check_report_flags(report, report_format)
     if output_format not in _FORMATS:
@@ -397,9 +326,9 @@ def rollback(
     Idempotent. Exit codes: 0 nothing is left open; 3 a host could not be reverted (named;
     its failsafe stays armed); 4 the domain's lock is held by another run.
     """
+    from orchestrator.app.rollback import rollback_run
     from orchestrator.journal import Journal
     from orchestrator.journal import state_dir as resolve_state_dir
-    from orchestrator.rollback import rollback_run
 
     with Journal.open(resolve_state_dir(state_dir)) as journal:
         record = journal.run(run_id)
@@ -424,8 +353,8 @@ def resume(  # noqa: PLR0917 -- typer maps each option to a parameter
     Never repeats a finished change. Give the same -e values as the run had. Exit codes as
     for `run`; 4 also when the playbook, inventory or -e values changed since the run started.
     """
-    from orchestrator.resume import resume as resume_run
-    from orchestrator.run_command import RunOptions
+    from orchestrator.app.resume import resume as resume_run
+    from orchestrator.app.run import RunOptions
 
     if log_format not in (None, "console", "json"):
         _fail_usage(f"--log-format must be console or json, not {log_format!r}")
@@ -440,15 +369,32 @@ def resume(  # noqa: PLR0917 -- typer maps each option to a parameter
 
 
 @app.command()
+def demo(
+    playbook: Annotated[Path, typer.Option(help="The recovery playbook to run.")] = Path(
+        "playbooks/guest-window.yml"
+    ),
+    clients: Annotated[int, typer.Option(help="SMS clients in the lab.", min=5, max=10_000)] = 20,
+    workdir: Annotated[Path, typer.Option(help="Where the lab's inventory goes.")] = Path(
+        ".orchestrator/demo"
+    ),
+) -> None:
+    """The lab in the article's broken state, a recovery playbook planned and run, the result."""
+    from orchestrator.app.demo import run_demo
+
+    raise typer.Exit(run_demo(playbook, clients, workdir, out))
+
+
+@app.command()
 def schema(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
     ] = None,
 ) -> None:
     """Print the JSON Schema of playbooks (for editors: yaml-language-server's $schema)."""
+    from orchestrator.modules import MODULES
     from orchestrator.playbook.schema import playbook_schema
 
-    text = json.dumps(playbook_schema(), indent=2, sort_keys=True) + "\n"
+    text = json.dumps(playbook_schema(MODULES), indent=2, sort_keys=True) + "\n"
     if output is None:
         sys.stdout.write(text)
     else:

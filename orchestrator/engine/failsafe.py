@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from orchestrator.commands import SWITCH, Command
 from orchestrator.engine.failsafe_clock import TargetClock, read_clock
 from orchestrator.engine.failsafe_json import command_from_json, command_to_json, normalised
 from orchestrator.engine.failsafe_script import failsafe_action, failsafe_commands
@@ -44,7 +45,6 @@ from orchestrator.modules.logic import change, first, read, run
 from orchestrator.modules.protocol import Logic
 from orchestrator.modules.scheduled_task import TASK_NOT_FOUND
 from orchestrator.modules.task_xml import ExecAction, OneShotTask, boundary, principal_id, task_xml
-from orchestrator.transport.command import SWITCH, Command
 
 __all__ = [
     "ArmedFailsafe",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from orchestrator.transport.command import SWITCH, Command
+from orchestrator.commands import SWITCH, Command
 
 _SWITCH_JSON = {"switch": True}
 _SCALARS = (str, int, float, bool, type(None))

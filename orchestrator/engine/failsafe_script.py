@@ -23,9 +23,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from orchestrator.commands import Command
 from orchestrator.errors import WindowError
 from orchestrator.modules.task_xml import POWERSHELL, ExecAction, powershell_action
-from orchestrator.transport.command import Command
 
 # CreateProcess's lpCommandLine holds at most 32,767 characters, program included [U: the
 # Task Scheduler's own limit on Arguments was not found; this is the process's]

@@ -12,12 +12,12 @@ from datetime import UTC, datetime
 
 import structlog
 
+from orchestrator.commands import Command
 from orchestrator.engine.failsafe import ArmedFailsafe, FailsafePlan, arm, disarm, read_clock
 from orchestrator.engine.failsafe_clock import TargetClock
 from orchestrator.errors import WindowError
 from orchestrator.modules.protocol import Logic
 from orchestrator.playbook.model import Window
-from orchestrator.transport.command import Command
 
 _log = structlog.get_logger(__name__)
 

@@ -7,9 +7,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from orchestrator.commands import Connector
 from orchestrator.engine import events as ev
 from orchestrator.engine.breaker import CredentialBreaker, Rejection
-from orchestrator.engine.connect import Connector
 from orchestrator.engine.retry import retrying
 from orchestrator.engine.step import Deadline, Status, StepOutcome, drive, earliest, execute
 from orchestrator.engine.window import Guard, guarded_execute
@@ -19,7 +19,7 @@ from orchestrator.modules import MODULES
 from orchestrator.modules.protocol import Diff, DiffKind, Module, Progress, StepContext
 from orchestrator.playbook.binding import Binding
 from orchestrator.playbook.model import Step
-from orchestrator.playbook.templating import Templar, TemplateError
+from orchestrator.templating import Templar, TemplateError
 
 CONNECT_STEP = "(connect)"
 Recorder = Callable[[Step, Host, StepOutcome, bool], None]

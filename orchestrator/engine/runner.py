@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from orchestrator.commands import Connector
 from orchestrator.engine import events as ev
 from orchestrator.engine.breaker import CredentialBreaker, Rejection
-from orchestrator.engine.connect import Connector
 from orchestrator.engine.hoststep import HostStepRunner
 from orchestrator.engine.nojournal import NoJournal
 from orchestrator.engine.preflight import check_credentials
@@ -39,7 +39,7 @@ from orchestrator.inventory.model import Host
 from orchestrator.modules.protocol import Module
 from orchestrator.playbook.binding import Binding
 from orchestrator.playbook.model import Playbook, Step, Window
-from orchestrator.playbook.templating import Templar
+from orchestrator.templating import Templar
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from orchestrator.commands import Command, CommandResult, Transport
 from orchestrator.errors import OperationTimeout
 from orchestrator.modules.base import ArgsModel
 from orchestrator.modules.protocol import (
@@ -20,7 +21,6 @@ from orchestrator.modules.protocol import (
     T,
     Wait,
 )
-from orchestrator.transport.command import Command, CommandResult, Transport
 
 
 class Status(enum.Enum):

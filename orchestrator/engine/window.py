@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from orchestrator.commands import Command, CommandResult
 from orchestrator.engine.step import Status, StepOutcome
 from orchestrator.errors import WindowError
 from orchestrator.modules.base import ArgsModel
 from orchestrator.modules.protocol import Diff, DiffKind, Logic, Module, StepContext
-from orchestrator.transport.command import Command, CommandResult
 
 VERIFY_MARGIN = 1.5  # an undo costs its commands plus a verifying probe: 1.5x the commands
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from orchestrator.commands import Command, Connector
 from orchestrator.engine import events as ev
-from orchestrator.engine.connect import Connector
 from orchestrator.engine.failsafe_pam import pam_enabled, ttl_applies, with_ttl
 from orchestrator.engine.hoststep import HostStepRunner, module_for
 from orchestrator.engine.retry import retrying
@@ -30,7 +30,6 @@ from orchestrator.inventory.model import Host
 from orchestrator.modules.base import ArgsModel
 from orchestrator.modules.protocol import Logic, StepContext
 from orchestrator.playbook.model import Step, Window
-from orchestrator.transport.command import Command
 
 
 class WindowJournal(Protocol):

@@ -14,10 +14,10 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from orchestrator.commands import SWITCH, Command
 from orchestrator.journal.errors import JournalError, SecretInJournalError
 from orchestrator.logging import Redactor
 from orchestrator.secrets import REDACTED, Secret
-from orchestrator.transport.command import SWITCH, Command
 
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # fixed width, so text order is time order
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from orchestrator.commands import Command
 from orchestrator.journal import queries, schema
 from orchestrator.journal.codec import dump_json, encode_commands, exact_json, to_text
 from orchestrator.journal.db import Database
@@ -37,7 +38,6 @@ from orchestrator.journal.records import (
     WindowStatus,
 )
 from orchestrator.logging import Redactor
-from orchestrator.transport.command import Command
 
 Clock = Callable[[], datetime]
 

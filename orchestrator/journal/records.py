@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from orchestrator.transport.command import Command
+from orchestrator.commands import Command
 
 
 class RunStatus(enum.StrEnum):

@@ -21,6 +21,11 @@ def _shipped_scenarios() -> str:
     return ", ".join(sorted(p.stem for p in folder.glob("*.yaml")))
 
 
+@app.callback()
+def _lab() -> None:
+    """The simulated Windows domain (for demos and tests)."""
+
+
 @app.command()
 def serve(  # noqa: PLR0917 -- typer maps each option to a parameter
     scenario: Annotated[
@@ -72,19 +77,3 @@ def _on_signals(stop: threading.Event) -> None:
 
     signal.signal(signal.SIGINT, handler)
     signal.signal(signal.SIGTERM, handler)
-
-
-@app.command()
-def demo(
-    playbook: Annotated[Path, typer.Option(help="The recovery playbook to run.")] = Path(
-        "playbooks/guest-window.yml"
-    ),
-    clients: Annotated[int, typer.Option(help="SMS clients in the lab.", min=5, max=10_000)] = 20,
-    workdir: Annotated[Path, typer.Option(help="Where the lab's inventory goes.")] = Path(
-        ".orchestrator/demo"
-    ),
-) -> None:
-    """The article's broken site in the lab, a recovery playbook run against it, the result."""
-    from orchestrator.lab.demo import run_demo
-
-    raise typer.Exit(run_demo(playbook, clients, workdir, out))

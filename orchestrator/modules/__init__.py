@@ -20,7 +20,10 @@ from orchestrator.modules import (
 )
 from orchestrator.modules.base import ArgsModel, ModuleSpec
 
-MODULES: Mapping[str, ModuleSpec] = {
+Registry = Mapping[str, ModuleSpec]
+"""The modules a playbook may use, by name: passed in to the loader, binder and engine."""
+
+MODULES: Registry = {
     spec.name: spec
     for spec in (
         local_user.SPEC,
@@ -37,4 +40,4 @@ MODULES: Mapping[str, ModuleSpec] = {
     )
 }
 
-__all__ = ["MODULES", "ArgsModel", "ModuleSpec"]
+__all__ = ["MODULES", "ArgsModel", "ModuleSpec", "Registry"]

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
+from orchestrator.commands import Command
 from orchestrator.durations import Duration, format_duration
 from orchestrator.modules.ad_user import domain_sid
 from orchestrator.modules.base import ArgsModel, ModuleSpec, State, reject_unqualified_guest
@@ -31,7 +32,6 @@ from orchestrator.modules.logic import (
     same_sid,
 )
 from orchestrator.modules.protocol import Diff, DiffKind, Logic, ModuleTraits, StepContext
-from orchestrator.transport.command import Command
 
 
 class Args(ArgsModel):

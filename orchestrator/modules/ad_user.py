@@ -17,6 +17,7 @@ from typing import Any, Self
 
 from pydantic import Field, model_validator
 
+from orchestrator.commands import Command
 from orchestrator.errors import StepError
 from orchestrator.modules.base import (
     ArgsModel,
@@ -39,7 +40,6 @@ from orchestrator.modules.logic import (
     send,
 )
 from orchestrator.modules.protocol import Diff, DiffKind, Logic, ModuleTraits, StepContext
-from orchestrator.transport.command import Command
 
 DN_PATTERN = r"^(?:(?:OU|CN|DC)=[^,]+,)*(?:OU|CN|DC)=[^,]+$"
 # ADPasswordComplexityException's ErrorId (§1.2), not a password

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
+from orchestrator.commands import Command
 from orchestrator.errors import StepError
 from orchestrator.modules.base import ArgsModel, ModuleSpec, Sid, State, reject_unqualified_guest
 from orchestrator.modules.local_user import find_user, group_selector
@@ -29,7 +30,6 @@ from orchestrator.modules.logic import (
     same_sid,
 )
 from orchestrator.modules.protocol import Diff, DiffKind, Logic, ModuleTraits, StepContext
-from orchestrator.transport.command import Command
 
 
 class Args(ArgsModel):

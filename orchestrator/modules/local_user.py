@@ -15,6 +15,7 @@ from typing import Any, Self
 
 from pydantic import Field, model_validator
 
+from orchestrator.commands import SWITCH, Command
 from orchestrator.errors import StepError
 from orchestrator.modules.base import (
     ArgsModel,
@@ -36,7 +37,6 @@ from orchestrator.modules.logic import (
     same_sid,
 )
 from orchestrator.modules.protocol import Diff, DiffKind, Logic, ModuleTraits, StepContext
-from orchestrator.transport.command import SWITCH, Command
 
 USER_NOT_FOUND = "UserNotFound"
 

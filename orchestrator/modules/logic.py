@@ -11,9 +11,9 @@ import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from orchestrator.commands import Command, CommandResult, ErrorInfo
 from orchestrator.errors import RemoteError
 from orchestrator.modules.protocol import Logic
-from orchestrator.transport.command import Command, CommandResult, ErrorInfo
 
 STOP = "Stop"
 # AD cmdlets: identity not found is TERMINATING, with this ErrorId (§1.2)

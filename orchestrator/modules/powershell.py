@@ -13,10 +13,10 @@ from typing import Any
 
 from pydantic import Field
 
+from orchestrator.commands import Command
 from orchestrator.modules.base import ArgsModel, ModuleSpec, NoTemplateStr, always_irreversible
 from orchestrator.modules.logic import run
 from orchestrator.modules.protocol import Diff, DiffKind, Logic, ModuleTraits, StepContext
-from orchestrator.transport.command import Command
 
 
 class Args(ArgsModel):

@@ -15,11 +15,11 @@ from typing import Any
 
 from pydantic import Field
 
+from orchestrator.commands import SWITCH, Command
 from orchestrator.errors import StepError
 from orchestrator.modules.base import ArgsModel, ModuleSpec, always_irreversible
 from orchestrator.modules.logic import change, first, read, run
 from orchestrator.modules.protocol import Diff, DiffKind, Logic, ModuleTraits, StepContext
-from orchestrator.transport.command import SWITCH, Command
 
 
 class Args(ArgsModel):

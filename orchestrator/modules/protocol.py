@@ -23,8 +23,8 @@ from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
+from orchestrator.commands import Command, CommandResult
 from orchestrator.modules.base import ArgsModel
-from orchestrator.transport.command import Command, CommandResult
 
 T = TypeVar("T")
 A_contra = TypeVar("A_contra", bound=ArgsModel, contravariant=True)

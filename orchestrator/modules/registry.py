@@ -18,10 +18,10 @@ from typing import Any, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
+from orchestrator.commands import Command
 from orchestrator.modules.base import ArgsModel, ModuleSpec, State
 from orchestrator.modules.logic import change, first, read, run
 from orchestrator.modules.protocol import Diff, DiffKind, Logic, ModuleTraits, StepContext
-from orchestrator.transport.command import Command
 
 RegType = Literal["REG_SZ", "REG_EXPAND_SZ", "REG_BINARY", "REG_DWORD", "REG_MULTI_SZ", "REG_QWORD"]
 PATH_PATTERN = r"^(?:HKLM|HKEY_LOCAL_MACHINE|HKCU|HKEY_CURRENT_USER):?\\[^\\].*$"

@@ -15,6 +15,7 @@ from typing import Any, Self
 
 from pydantic import Field, model_validator
 
+from orchestrator.commands import SWITCH, Command
 from orchestrator.durations import Duration
 from orchestrator.modules.base import ArgsModel, ModuleSpec, State
 from orchestrator.modules.logic import change, first, read, run
@@ -28,7 +29,6 @@ from orchestrator.modules.task_xml import (
     task_xml,
     xml_duration,
 )
-from orchestrator.transport.command import SWITCH, Command
 
 TASK_NOT_FOUND = "CmdletizationQuery_NotFound_TaskName"
 

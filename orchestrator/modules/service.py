@@ -19,11 +19,11 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from orchestrator.commands import Command
 from orchestrator.modules.base import ArgsModel, ModuleSpec
 from orchestrator.modules.logic import STOP, change, first, read, run
 from orchestrator.modules.probes import NO_SUCH_SERVICE
 from orchestrator.modules.protocol import Diff, DiffKind, Logic, ModuleTraits, StepContext
-from orchestrator.transport.command import Command
 
 RUNNING = "Running"
 STOPPED = "Stopped"

@@ -15,10 +15,10 @@ from typing import Any
 
 from pydantic import Field
 
+from orchestrator.commands import Command
 from orchestrator.modules.base import ACCOUNT_PATTERN, ArgsModel, ModuleSpec, State
 from orchestrator.modules.logic import change, objects, read, run, same_name
 from orchestrator.modules.protocol import Diff, DiffKind, Logic, ModuleTraits, StepContext
-from orchestrator.transport.command import Command
 
 
 class Args(ArgsModel):

@@ -25,8 +25,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from xml.sax.saxutils import escape
 
+from orchestrator.commands import SWITCH, Command
 from orchestrator.secrets import Secret
-from orchestrator.transport.command import SWITCH, Command
 
 TASK_NS = "http://schemas.microsoft.com/windows/2004/02/mit/task"
 POWERSHELL = "powershell.exe"

@@ -22,6 +22,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import Field, ValidationError, WithJsonSchema, field_validator, model_validator
 
+from orchestrator.commands import Command
 from orchestrator.durations import Duration, format_duration
 from orchestrator.errors import StepError
 from orchestrator.modules.base import ArgsModel, ModuleSpec
@@ -35,8 +36,7 @@ from orchestrator.modules.protocol import (
     StepContext,
     Wait,
 )
-from orchestrator.playbook.templating import Templar, TemplateError, expression_syntax_error
-from orchestrator.transport.command import Command
+from orchestrator.templating import Templar, TemplateError, expression_syntax_error
 from orchestrator.validation import is_template, suggest
 from orchestrator.yamlsource import walk
 

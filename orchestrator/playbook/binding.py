@@ -11,18 +11,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orchestrator.errors import InputError, Problem
 from orchestrator.inventory.model import Host, Inventory
 from orchestrator.inventory.patterns import parse_pattern, select, unknown_names
-from orchestrator.modules import MODULES, ArgsModel
 from orchestrator.playbook.model import Playbook, Step
-from orchestrator.playbook.templating import SecretNamespace, Templar, TemplateError
 from orchestrator.playbook.variables import Var, VariableResolver, layer, vars_from_mapping
 from orchestrator.secrets import Secret, SecretRequest, UnresolvedSecret
+from orchestrator.templating import SecretNamespace, Templar, TemplateError
 from orchestrator.validation import validate
 from orchestrator.yamlsource import format_path
+
+if TYPE_CHECKING:  # the registry is passed in: playbook/ never imports the modules
+    from orchestrator.modules import ArgsModel, Registry
 
 
 @dataclass(frozen=True)
@@ -97,10 +99,12 @@ class Binder:
         self,
         inventory: Inventory,
         extra_vars: Mapping[str, Var],
+        modules: Registry,
         templar: Templar | None = None,
     ) -> None:
         self.inventory = inventory
         self.extra_vars = extra_vars
+        self.modules = modules
         self.templar = templar or Templar()
         self.resolver = VariableResolver(self.templar)
 
@@ -183,7 +187,7 @@ class Binder:
                 Problem(playbook.source.value_at(base), format_path(base), str(exc)), host
             )
             return
-        args, found = validate(MODULES[step.module].args, rendered, playbook.source, base)
+        args, found = validate(self.modules[step.module].args, rendered, playbook.source, base)
         for problem in found:
             binding.report(problem, host)
         if args is not None:

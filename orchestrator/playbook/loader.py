@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orchestrator.errors import InputError, Location, Problem
-from orchestrator.modules import MODULES
 from orchestrator.playbook.model import (
     RESERVED_NAMES,
     Playbook,
@@ -16,33 +15,35 @@ from orchestrator.playbook.model import (
     Window,
     WindowFields,
 )
-from orchestrator.playbook.templating import template_syntax_error
+from orchestrator.templating import template_syntax_error
 from orchestrator.validation import describe, validate
 from orchestrator.yamlsource import NodePath, SourceMap, YamlDocument, format_path, load_file, walk
 
-MODULE_LIST = ", ".join(MODULES)
+if TYPE_CHECKING:  # the registry is passed in: playbook/ never imports the modules
+    from orchestrator.modules import Registry
 
 
-def load_playbook(path: Path) -> Playbook:
-    """Read, parse and validate one playbook file."""
-    return build_playbook(load_file(path, what="playbook"))
+def load_playbook(path: Path, modules: Registry) -> Playbook:
+    """Read, parse and validate one playbook file against the modules it may use."""
+    return build_playbook(load_file(path, what="playbook"), modules)
 
 
-def build_playbook(doc: YamlDocument) -> Playbook:
+def build_playbook(doc: YamlDocument, modules: Registry) -> Playbook:
     """Validate parsed YAML as a playbook; raises InputError naming every problem."""
     if not isinstance(doc.data, dict):
         raise InputError.single(
             f"a playbook is a mapping with 'name' and 'steps'; found {describe(doc.data)}",
             location=doc.source.value_at(()),
         )
-    return _Builder(doc.source).playbook(doc.data)
+    return _Builder(doc.source, modules).playbook(doc.data)
 
 
 class _Builder:
     """Validates one document, collecting every problem before failing."""
 
-    def __init__(self, source: SourceMap) -> None:
+    def __init__(self, source: SourceMap, modules: Registry) -> None:
         self.source = source
+        self.modules = modules
         self.problems: list[Problem] = []
 
     def report(self, path: NodePath, message: str, hint: str = "", *, at_key: bool = False) -> None:
@@ -128,18 +129,20 @@ class _Builder:
             )
             return None
         before = len(self.problems)
-        modules = [k for k in raw if k in MODULES]
+        modules = [k for k in raw if k in self.modules]
         module = self.one_module(modules, path)
-        fields_raw = {k: v for k, v in raw.items() if k not in MODULES}
+        fields_raw = {k: v for k, v in raw.items() if k not in self.modules}
         fields, found = validate(
-            StepFields, fields_raw, self.source, path, extra_keys=list(MODULES)
+            StepFields, fields_raw, self.source, path, extra_keys=list(self.modules)
         )
         self.problems += found
         for name in modules:
             self.check_args(name, raw[name], (*path, name))
         if module is None:
             if not modules and not any(p.message.startswith("unknown key") for p in found):
-                self.report(path, "the step has no module", f"add one of: {MODULE_LIST}")
+                self.report(
+                    path, "the step has no module", f"add one of: {', '.join(self.modules)}"
+                )
             return None
         if fields is not None:
             self.check_reversibility(module, raw[module], fields, path, window)
@@ -169,7 +172,9 @@ class _Builder:
         if not isinstance(args, dict):
             self.report(path, f"the arguments of '{module}' are a mapping; found {describe(args)}")
             return
-        _, found = validate(MODULES[module].args, args, self.source, path, defer_templates=True)
+        _, found = validate(
+            self.modules[module].args, args, self.source, path, defer_templates=True
+        )
         self.problems += found
         self.check_templates(args, path)
 
@@ -182,7 +187,7 @@ class _Builder:
     def check_reversibility(
         self, module: str, args: Any, fields: StepFields, path: NodePath, window: str | None
     ) -> None:
-        reason = MODULES[module].irreversible(args) if isinstance(args, dict) else None
+        reason = self.modules[module].irreversible(args) if isinstance(args, dict) else None
         if window is not None and (reason or fields.irreversible):
             because = f" ({reason})" if reason else ""
             self.report(

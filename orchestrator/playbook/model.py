@@ -15,8 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, SkipValidation, field_validat
 from orchestrator.durations import Duration
 from orchestrator.errors import Location
 from orchestrator.inventory.patterns import parse_pattern
-from orchestrator.playbook.templating import expression_syntax_error
 from orchestrator.secrets import SecretRef, SecretSource
+from orchestrator.templating import expression_syntax_error
 from orchestrator.yamlsource import NodePath, SourceMap
 
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"

@@ -6,20 +6,22 @@ value may also be a jinja template string: those are checked again once rendered
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from orchestrator.modules import MODULES
 from orchestrator.playbook.model import PlaybookFields, StepFields, WindowFields
+
+if TYPE_CHECKING:
+    from orchestrator.modules import Registry
 
 SCHEMA_ID = "https://orchestrator.invalid/schemas/playbook.schema.json"
 _TEMPLATE = {"type": "string", "pattern": r"\{\{|\{%", "description": "a jinja template"}
 
 
-def playbook_schema() -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of a playbook document."""
+def playbook_schema(modules: Registry) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a playbook document using these modules."""
     defs: dict[str, Any] = {}
     step_ref = {"$ref": "#/$defs/Step"}
-    defs["Step"] = _step_schema(defs)
+    defs["Step"] = _step_schema(defs, modules)
     defs["WindowItem"] = _window_item_schema(defs, step_ref)
     root = _inline(PlaybookFields.model_json_schema(), defs, "Playbook")
     root["properties"]["steps"]["items"] = {"anyOf": [{"$ref": "#/$defs/WindowItem"}, step_ref]}
@@ -32,14 +34,14 @@ def playbook_schema() -> dict[str, Any]:
     }
 
 
-def _step_schema(defs: dict[str, Any]) -> dict[str, Any]:
+def _step_schema(defs: dict[str, Any], modules: Registry) -> dict[str, Any]:
     step = _inline(StepFields.model_json_schema(), defs, "StepFields")
-    for name, spec in MODULES.items():
+    for name, spec in modules.items():
         args = _inline(spec.args.model_json_schema(), defs, f"{name}.")
         args["properties"] = {k: _templatable(v) for k, v in args.get("properties", {}).items()}
         args["description"] = spec.summary
         step["properties"][name] = args
-    step["oneOf"] = [{"required": [name]} for name in MODULES]
+    step["oneOf"] = [{"required": [name]} for name in modules]
     step["description"] = "a step: name, on, and exactly one module"
     return step
 

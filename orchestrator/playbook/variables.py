@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.errors import InputError, Location, Problem
-from orchestrator.playbook.templating import Templar, TemplateError
+from orchestrator.templating import Templar, TemplateError
 from orchestrator.validation import suggest
 from orchestrator.yamlsource import SourceMap, load_file, walk
 

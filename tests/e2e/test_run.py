@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
+from orchestrator.commands import SWITCH, Command
 from orchestrator.inventory.loader import load_inventory
 from orchestrator.lab.harness import RunningLab
 from orchestrator.lab.http.faults import FaultSpec
 from orchestrator.secrets import Secret
-from orchestrator.transport.command import SWITCH, Command
 from orchestrator.transport.psrp import PsrpConnector
 
 from ..conftest import LabFactory

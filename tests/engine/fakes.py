@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from orchestrator.commands import Command, CommandResult
 from orchestrator.errors import AuthError, RemoteError
 from orchestrator.inventory.model import Host
 from orchestrator.modules.protocol import Diff, DiffKind, Logic, StepContext, Wait
-from orchestrator.transport.command import Command, CommandResult
 
 
 @dataclass

@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
+from orchestrator.app.apply import find_drift
+from orchestrator.app.plan import make_plan, plan_exit_code, plan_file
+from orchestrator.app.preparation import Prepared, Request, prepare
+from orchestrator.commands import Command, CommandResult
 from orchestrator.lab.harness import RunningLab
-from orchestrator.lab.transport import LabConnector
-from orchestrator.plan_apply import find_drift
-from orchestrator.plan_command import make_plan, plan_exit_code, plan_file
-from orchestrator.planfile import PlanFile, read_plan, write_plan
-from orchestrator.planner import PlanResult, PlanTransport, PlanViolationError, Prediction
-from orchestrator.preparation import Prepared, Request, prepare
-from orchestrator.transport.command import Command, CommandResult
+from orchestrator.planning.planfile import PlanFile, read_plan, write_plan
+from orchestrator.planning.planner import PlanResult, PlanTransport, PlanViolationError, Prediction
 
 from ..conftest import LabFactory
+from ..lab_transport import LabConnector
 
 ROOT = Path(__file__).resolve().parents[2]
 

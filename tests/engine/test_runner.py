@@ -13,6 +13,7 @@ from orchestrator.engine.runner import Runner, RunResult, RunSettings
 from orchestrator.engine.step import Status
 from orchestrator.errors import AuthError, ConnectError, OperationTimeout, RemoteError
 from orchestrator.inventory.loader import load_inventory
+from orchestrator.modules import MODULES
 from orchestrator.playbook.binding import Binder, placeholder_secrets
 from orchestrator.playbook.loader import load_playbook
 
@@ -57,8 +58,8 @@ def _run(
 ) -> tuple[RunResult, Events, list[float]]:
     (tmp_path / "inv.yml").write_text(INVENTORY)
     (tmp_path / "play.yml").write_text(f"name: T\n{header}steps:\n" + textwrap.dedent(steps))
-    playbook = load_playbook(tmp_path / "play.yml")
-    binding = Binder(load_inventory(tmp_path / "inv.yml"), {}).bind(
+    playbook = load_playbook(tmp_path / "play.yml", MODULES)
+    binding = Binder(load_inventory(tmp_path / "inv.yml"), {}, MODULES).bind(
         playbook, placeholder_secrets(playbook)
     )
     assert not binding.problems, binding.problems
@@ -237,8 +238,8 @@ def _run_with_clock(
 ) -> tuple[RunResult, Events, list[float]]:
     (tmp_path / "inv.yml").write_text(INVENTORY)
     (tmp_path / "play.yml").write_text("name: T\nsteps:\n" + steps)
-    playbook = load_playbook(tmp_path / "play.yml")
-    binding = Binder(load_inventory(tmp_path / "inv.yml"), {}).bind(
+    playbook = load_playbook(tmp_path / "play.yml", MODULES)
+    binding = Binder(load_inventory(tmp_path / "inv.yml"), {}, MODULES).bind(
         playbook, placeholder_secrets(playbook)
     )
     events = Events()

@@ -10,16 +10,17 @@ from typing import Any
 
 import pytest
 
+from orchestrator.commands import Command
 from orchestrator.engine import events as ev
 from orchestrator.engine.runner import Runner, RunResult
 from orchestrator.engine.window import PendingChange, check_feasible, revert_budget
 from orchestrator.errors import WindowError
 from orchestrator.inventory.loader import load_inventory
+from orchestrator.modules import MODULES
 from orchestrator.modules.protocol import Logic
 from orchestrator.playbook.binding import Binder, placeholder_secrets
 from orchestrator.playbook.loader import load_playbook
 from orchestrator.playbook.model import Window
-from orchestrator.transport.command import Command
 
 from .fakes import FakeConnector, Script, SetValue, modules
 from .test_runner import INVENTORY, Events
@@ -96,8 +97,8 @@ def _run(
     (tmp_path / "play.yml").write_text(
         "name: T\nsteps:\n" + textwrap.dedent(WINDOW.format(deadline=deadline))
     )
-    playbook = load_playbook(tmp_path / "play.yml")
-    binding = Binder(load_inventory(tmp_path / "inv.yml"), {}).bind(
+    playbook = load_playbook(tmp_path / "play.yml", MODULES)
+    binding = Binder(load_inventory(tmp_path / "inv.yml"), {}, MODULES).bind(
         playbook, placeholder_secrets(playbook)
     )
     events = Events()

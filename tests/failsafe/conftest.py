@@ -9,15 +9,16 @@ from typing import Any
 
 import pytest
 
+from orchestrator.commands import Command, CommandResult
 from orchestrator.engine.failsafe import ArmedFailsafe, FailsafePlan, TargetClock, arm, read_clock
 from orchestrator.engine.step import Status, drive, execute
 from orchestrator.lab.backend import DomainBackend
 from orchestrator.lab.domain.views import AccountView
 from orchestrator.lab.scenarios import Overrides
-from orchestrator.lab.transport import LabTransport
 from orchestrator.modules import MODULES
 from orchestrator.modules.protocol import Logic, StepContext, T
-from orchestrator.transport.command import Command, CommandResult
+
+from ..lab_transport import LabTransport
 
 ADMIN = "CONTOSO\\labadmin"
 GUEST = "S-1-5-21-*-501"

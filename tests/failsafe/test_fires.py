@@ -8,13 +8,13 @@ from datetime import timedelta
 
 import pytest
 
+from orchestrator.commands import SWITCH, Command
 from orchestrator.engine.failsafe import FailsafePlan, arm, disarm
 from orchestrator.engine.failsafe_script import failsafe_action
 from orchestrator.engine.step import drive
 from orchestrator.lab.backend import DomainBackend
 from orchestrator.lab.domain.tasks import TaskState
 from orchestrator.modules.task_xml import task_xml
-from orchestrator.transport.command import SWITCH, Command
 
 from .conftest import DEADLINE, USERS, Target, open_domain_guest, open_member_guest
 

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 
+from orchestrator.commands import Command
 from orchestrator.engine.failsafe import FailsafePlan, arm, disarm, last_run, read_clock
 from orchestrator.engine.step import Status, drive, execute
 from orchestrator.modules import MODULES
 from orchestrator.modules.protocol import Logic, StepContext, T
-from orchestrator.transport.command import Command
 
 from ..transport.conftest import ClientFactory, lab_client
 from .conftest import DEADLINE, GUEST, RUN, USERS, WINDOW

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from orchestrator.commands import SWITCH, Command, CommandResult
 from orchestrator.engine.failsafe import (
     ArmedFailsafe,
     FailsafePlan,
@@ -27,7 +28,6 @@ from orchestrator.modules.logic import change
 from orchestrator.modules.protocol import Logic, T
 from orchestrator.modules.task_xml import boundary
 from orchestrator.secrets import Secret
-from orchestrator.transport.command import SWITCH, Command, CommandResult
 
 from .conftest import DEADLINE, RUN, WINDOW, Target, open_member_guest
 

@@ -12,13 +12,13 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from orchestrator.commands import Command, Transport
 from orchestrator.engine.failsafe import FailsafePlan, arm, read_clock
 from orchestrator.engine.step import drive
 from orchestrator.inventory.loader import load_inventory
 from orchestrator.modules import MODULES
 from orchestrator.modules.protocol import Logic, StepContext, T
 from orchestrator.secrets import SecretResolver
-from orchestrator.transport.command import Command, Transport
 from orchestrator.transport.psrp import PsrpConnector
 
 HOST = "CAP1"

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from orchestrator.commands import Command
 from orchestrator.engine.failsafe import ArmedFailsafe
 from orchestrator.engine.window import PendingChange
 from orchestrator.engine.windowrun import WindowJournal
@@ -25,7 +26,6 @@ from orchestrator.journal.adapter import RunJournal
 from orchestrator.modules.local_user import Args
 from orchestrator.modules.protocol import Diff, DiffKind
 from orchestrator.secrets import Secret
-from orchestrator.transport.command import Command
 
 from .conftest import T0, start_run
 

@@ -10,10 +10,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from orchestrator.commands import Command
 from orchestrator.journal import ChangeState, EventKind, Journal, RunStatus, WindowStatus
 from orchestrator.journal.cli import register
 from orchestrator.journal.schema import MIGRATIONS, Migration
-from orchestrator.transport.command import Command
 
 from .conftest import start_run
 

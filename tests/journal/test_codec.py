@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from orchestrator.commands import SWITCH, Command
 from orchestrator.journal import (
     JournalError,
     SecretInJournalError,
@@ -16,7 +17,6 @@ from orchestrator.journal import (
 )
 from orchestrator.logging import Redactor
 from orchestrator.secrets import Secret
-from orchestrator.transport.command import SWITCH, Command
 
 
 class Mode(enum.StrEnum):

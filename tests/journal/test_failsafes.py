@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from orchestrator.commands import Command
 from orchestrator.journal import FailsafeState, Journal, JournalError, SecretInJournalError
 from orchestrator.logging import Redactor
 from orchestrator.secrets import Secret
-from orchestrator.transport.command import Command
 
 from .conftest import T0, start_run
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestrator.commands import Command
 from orchestrator.errors import InputError
 from orchestrator.journal import (
     ChangeState,
@@ -20,7 +21,6 @@ from orchestrator.journal import (
     file_digest,
     state_dir,
 )
-from orchestrator.transport.command import Command
 
 from .conftest import T0, FakeClock, start_run
 

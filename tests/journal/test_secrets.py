@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestrator.commands import Command
 from orchestrator.journal import (
     ChangeState,
     EventKind,
@@ -21,7 +22,6 @@ from orchestrator.journal import (
 )
 from orchestrator.logging import Redactor
 from orchestrator.secrets import Secret
-from orchestrator.transport.command import Command
 
 from .conftest import T0, FakeClock
 

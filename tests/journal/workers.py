@@ -19,8 +19,8 @@ import threading
 import time
 from pathlib import Path
 
+from orchestrator.commands import SWITCH, Command
 from orchestrator.journal import ChangeState, EventKind, Journal, LockHeldError, RunLock
-from orchestrator.transport.command import SWITCH, Command
 
 CRASH_RUN = "crashrun0001"
 HOSTS = ("h0", "h1", "h2")

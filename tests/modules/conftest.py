@@ -9,15 +9,16 @@ from typing import Any
 
 import pytest
 
+from orchestrator.commands import Command, CommandResult
 from orchestrator.engine.step import Status, StepOutcome, drive, execute
 from orchestrator.lab.backend import DomainBackend
 from orchestrator.lab.scenarios import Overrides
-from orchestrator.lab.transport import LabTransport
 from orchestrator.modules import MODULES
 from orchestrator.modules.base import ArgsModel
 from orchestrator.modules.protocol import Logic, Progress, StepContext, T
-from orchestrator.transport.command import Command, CommandResult
-from orchestrator.transport.psrp_pipeline import check_parameters
+from orchestrator.transport.psrp.pipeline import check_parameters
+
+from ..lab_transport import LabTransport
 
 ADMIN = "CONTOSO\\labadmin"
 

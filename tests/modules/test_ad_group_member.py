@@ -6,12 +6,12 @@ from datetime import timedelta
 
 import pytest
 
+from orchestrator.commands import Command
 from orchestrator.engine.step import Status
 from orchestrator.errors import RemoteError
 from orchestrator.lab.backend import DomainBackend
 from orchestrator.modules.ad_group_member import AdGroupMember
 from orchestrator.modules.ad_user import AdUser
-from orchestrator.transport.command import Command
 
 from .conftest import Host, args, changed_then_ok, undone
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from orchestrator.commands import Command
 from orchestrator.engine.step import Status
 from orchestrator.lab.backend import DomainBackend
 from orchestrator.modules.protocol import StepContext
-from orchestrator.playbook.templating import Templar
 from orchestrator.secrets import Secret
-from orchestrator.transport.command import Command
+from orchestrator.templating import Templar
 
 from .conftest import Host, args
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from orchestrator.commands import Command
 from orchestrator.engine.step import Status
 from orchestrator.errors import RemoteError, StepError
 from orchestrator.lab.backend import DomainBackend
-from orchestrator.transport.command import Command
 
 from .conftest import Host, args, changed_then_ok, undone
 

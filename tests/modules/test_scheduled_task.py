@@ -6,13 +6,13 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from orchestrator.commands import Command
 from orchestrator.engine.step import Status
 from orchestrator.errors import RemoteError
 from orchestrator.lab.backend import DomainBackend
 from orchestrator.modules.base import ArgsModel
 from orchestrator.modules.logic import change
 from orchestrator.modules.task_xml import powershell_action
-from orchestrator.transport.command import Command
 
 from .conftest import Host, args, changed_then_ok, undone
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from orchestrator.commands import SWITCH, Command
 from orchestrator.lab.domain.tasks import parse_task_xml
 from orchestrator.modules.logic import change
 from orchestrator.modules.task_xml import (
@@ -18,7 +19,6 @@ from orchestrator.modules.task_xml import (
     xml_duration,
 )
 from orchestrator.secrets import Secret
-from orchestrator.transport.command import SWITCH, Command
 
 START = datetime(2000, 1, 4, 17, 0, 0)
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from orchestrator.commands import Command
 from orchestrator.engine.step import Status
 from orchestrator.errors import RemoteError, StepError
 from orchestrator.lab.backend import DomainBackend
 from orchestrator.modules.base import ArgsModel
 from orchestrator.modules.protocol import StepContext
 from orchestrator.modules.wait_for import WaitFor
-from orchestrator.playbook.templating import Templar
-from orchestrator.transport.command import Command
+from orchestrator.templating import Templar
 
 from .conftest import Host, args
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from orchestrator.inventory.loader import load_inventory
+from orchestrator.modules import MODULES
 from orchestrator.playbook.binding import Binder, Binding, placeholder_secrets
 from orchestrator.playbook.loader import load_playbook
 from orchestrator.playbook.variables import parse_extra_vars
@@ -34,8 +35,10 @@ all:
 def _bind(tmp_path: Path, playbook: str, extra: list[str] | None = None) -> Binding:
     (tmp_path / "inv.yml").write_text(INVENTORY)
     (tmp_path / "play.yml").write_text(textwrap.dedent(playbook))
-    loaded = load_playbook(tmp_path / "play.yml")
-    binder = Binder(load_inventory(tmp_path / "inv.yml"), parse_extra_vars(extra or [], tmp_path))
+    loaded = load_playbook(tmp_path / "play.yml", MODULES)
+    binder = Binder(
+        load_inventory(tmp_path / "inv.yml"), parse_extra_vars(extra or [], tmp_path), MODULES
+    )
     return binder.bind(loaded, placeholder_secrets(loaded))
 
 
@@ -128,7 +131,7 @@ def test_missing_secrets_are_all_reported_before_any_host(tmp_path: Path) -> Non
         "name: T\nsecrets:\n  a: env:ORCH_TEST_UNSET\n  b: file:pw.txt\n  c: prompt\n  d: generate\n"
         "steps:\n  - {name: s, on: dc1, service: {name: x, state: started}}\n"
     )
-    requests = secret_requests(load_playbook(tmp_path / "play.yml"))
+    requests = secret_requests(load_playbook(tmp_path / "play.yml", MODULES))
     with pytest.raises(InputError) as info:
         SecretResolver(interactive=False, environ={}).resolve(requests)
     located = [(str(p.location), p.field) for p in info.value.problems]

@@ -57,7 +57,7 @@ TREES = st.recursive(
 def _load(text: str) -> None:
     problems: tuple[object, ...] = ()
     try:
-        build_playbook(load_text(text, "fuzz.yml"))
+        build_playbook(load_text(text, "fuzz.yml"), MODULES)
     except InputError as exc:
         problems = exc.problems
         assert problems, "an InputError always carries its problems"

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from orchestrator.errors import InputError, Problem
+from orchestrator.modules import MODULES
 from orchestrator.playbook.loader import load_playbook
 from orchestrator.playbook.model import Step, Window
 
@@ -22,7 +23,7 @@ GOOD_STEP = """\
 def _load(tmp_path: Path, text: str) -> object:
     path = tmp_path / "play.yml"
     path.write_text(textwrap.dedent(text))
-    return load_playbook(path)
+    return load_playbook(path, MODULES)
 
 
 def _problems(tmp_path: Path, text: str) -> list[Problem]:

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from orchestrator.playbook.templating import SecretNamespace, Templar, TemplateError
 from orchestrator.secrets import Secret
+from orchestrator.templating import SecretNamespace, Templar, TemplateError
 
 NOW = datetime(2026, 11, 25, 12, 0, 0, tzinfo=UTC)
 CANARY = "canary-Zq7!pw"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from orchestrator.errors import InputError, Location
-from orchestrator.playbook.templating import Templar
 from orchestrator.playbook.variables import Var, VariableResolver, layer, parse_extra_vars
+from orchestrator.templating import Templar
 
 
 def _vars(scope: str, **values: object) -> dict[str, Var]:

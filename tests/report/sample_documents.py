@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from orchestrator.engine import events as ev
 from orchestrator.engine.step import Status
+from orchestrator.modules import MODULES
 from orchestrator.playbook.loader import build_playbook
 from orchestrator.playbook.model import Playbook
 from orchestrator.report.document import ReportBuilder, ReportDocument, skeleton
@@ -69,7 +70,7 @@ ABORT_REASON = "window 'guest-access' could not be fully reverted"
 
 def playbook() -> Playbook:
     """The sample playbook, loaded and validated like any other."""
-    return build_playbook(load_text(PLAYBOOK, PLAYBOOK_PATH))
+    return build_playbook(load_text(PLAYBOOK, PLAYBOOK_PATH), MODULES)
 
 
 def _build(kind: str, events: list[ev.Event]) -> ReportDocument:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from orchestrator.engine import events as ev
 from orchestrator.engine.step import Status
+from orchestrator.modules import MODULES
 from orchestrator.playbook.loader import build_playbook
 from orchestrator.report.document import ReportBuilder, skeleton
 from orchestrator.report.junit import render_junit
@@ -22,7 +23,7 @@ steps:
 
 def test_a_host_failed_in_step_one_is_not_run_in_step_two() -> None:
     """skeleton(targets=...) from the binding: W2 failed first, so step two reports it not run."""
-    playbook = build_playbook(load_text(PLAYBOOK, "play.yml"))
+    playbook = build_playbook(load_text(PLAYBOOK, "play.yml"), MODULES)
     document = skeleton("run", playbook, "inv.yml", [("W1", "W2"), ("W1", "W2")])
     build = ReportBuilder(document)
     now = datetime.now(UTC)

@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
+from orchestrator.commands import Command, CommandResult
 from orchestrator.inventory.loader import load_inventory
 from orchestrator.inventory.model import Host, Inventory
 from orchestrator.lab.harness import RunningLab
 from orchestrator.lab.http.counters import CounterSnapshot
 from orchestrator.secrets import SecretResolver
-from orchestrator.transport.command import Command, CommandResult
 from orchestrator.transport.psrp import Login, PsrpConnector, PsrpTransport
 
 from ..conftest import LabFactory

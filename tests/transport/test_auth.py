@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from orchestrator.commands import Command
 from orchestrator.errors import AuthError, TransientError, TransportError
 from orchestrator.inventory.model import Auth, Encryption, Scheme
 from orchestrator.secrets import Secret
-from orchestrator.transport.command import Command
 from orchestrator.transport.psrp import PsrpTransport
 
 from .conftest import ClientFactory

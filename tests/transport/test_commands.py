@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from orchestrator.commands import SWITCH, Command, RemoteObject
 from orchestrator.secrets import Secret
-from orchestrator.transport.command import SWITCH, Command, RemoteObject
 from orchestrator.transport.psrp import PsrpTransport
 
 from .conftest import ClientFactory

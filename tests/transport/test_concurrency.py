@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from orchestrator.transport.command import Command, CommandResult
+from orchestrator.commands import Command, CommandResult
 
 from .conftest import ClientFactory
 

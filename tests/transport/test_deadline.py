@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
+from orchestrator.commands import SWITCH, Command
 from orchestrator.errors import OperationTimeout
-from orchestrator.transport.command import SWITCH, Command
 
 from .conftest import ClientFactory, LabClient
 

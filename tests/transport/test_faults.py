@@ -10,6 +10,7 @@ from dataclasses import replace
 
 import pytest
 
+from orchestrator.commands import Command
 from orchestrator.errors import (
     ConnectError,
     OperationTimeout,
@@ -19,7 +20,6 @@ from orchestrator.errors import (
 )
 from orchestrator.lab.http.faults import FaultSpec
 from orchestrator.secrets import Secret
-from orchestrator.transport.command import Command
 from orchestrator.transport.psrp import PsrpTransport
 
 from .conftest import FAST, READ_TIMEOUT, ClientFactory, LabClient

@@ -7,11 +7,11 @@ import time
 import pytest
 from pypsrp.wsman import SelectorSet, WSMan
 
+from orchestrator.commands import Command
 from orchestrator.errors import ConnectError
 from orchestrator.inventory.model import Auth, Encryption
 from orchestrator.lab.http.faults import FaultSpec
 from orchestrator.secrets import Secret
-from orchestrator.transport.command import Command
 
 from .conftest import FAST, ClientFactory, LabClient
 

@@ -7,9 +7,9 @@ import logging
 import pytest
 import structlog
 
+from orchestrator.commands import Command
 from orchestrator.errors import AuthError
 from orchestrator.secrets import Secret
-from orchestrator.transport.command import Command
 from orchestrator.transport.psrp import PsrpTransport
 
 from .conftest import ClientFactory

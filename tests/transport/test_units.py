@@ -15,6 +15,7 @@ from pypsrp.exceptions import AuthenticationError, WinRMTransportError, WSManFau
 from pypsrp.powershell import RunspacePool
 from pypsrp.wsman import WSMan
 
+from orchestrator.commands import Command
 from orchestrator.errors import (
     AuthError,
     ConnectError,
@@ -24,12 +25,11 @@ from orchestrator.errors import (
 )
 from orchestrator.inventory.model import Auth, Connection, Encryption, Host, Scheme
 from orchestrator.secrets import Secret
-from orchestrator.transport.command import Command
 from orchestrator.transport.psrp import PsrpTransport
-from orchestrator.transport.psrp_errors import translate
-from orchestrator.transport.psrp_pipeline import wire_value
-from orchestrator.transport.psrp_records import category_name
-from orchestrator.transport.psrp_settings import build_wsman, settings_for
+from orchestrator.transport.psrp.errors import translate
+from orchestrator.transport.psrp.pipeline import wire_value
+from orchestrator.transport.psrp.records import category_name
+from orchestrator.transport.psrp.settings import build_wsman, settings_for
 
 LOGIN = ("CONTOSO\\admin", Secret("Pa55-not-shown", "admin"))
 
@@ -146,7 +146,7 @@ def test_repr_names_the_endpoint_not_the_password() -> None:
     (requests.exceptions.TooManyRedirects("loop"), TransportError),
 ])  # fmt: skip
 def test_translation_table(exc: BaseException, expected: type[TransportError]) -> None:
-    """Each pypsrp/requests exception becomes exactly the error class the table in psrp_errors gives."""
+    """Each pypsrp/requests exception becomes exactly the error class the table in transport/psrp/errors.py gives."""
     error = translate(exc, "dc1")
     assert type(error) is expected
     assert error.where.host == "dc1"
@@ -181,7 +181,7 @@ def test_typed_collections_keep_their_items() -> None:
     """An <Obj> wrapping a <LST> (AD's value collections) becomes a list, not an empty object."""
     from pypsrp.serializer import Serializer
 
-    from orchestrator.transport.values import plain_value
+    from orchestrator.transport.psrp.values import plain_value
 
     xml = (
         '<Obj RefId="0"><TN RefId="0"><T>Microsoft.ActiveDirectory.Management.ADPropertyValueCollection</T>'

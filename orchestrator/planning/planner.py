@@ -20,9 +20,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from orchestrator.commands import Command, CommandResult, Connector, Transport
 from orchestrator.engine import events as ev
 from orchestrator.engine.breaker import CredentialBreaker, Rejection
-from orchestrator.engine.connect import Connector
 from orchestrator.engine.hoststep import module_for
 from orchestrator.engine.preflight import check_credentials
 from orchestrator.engine.step import drive
@@ -33,9 +33,8 @@ from orchestrator.modules.protocol import DiffKind, StepContext
 from orchestrator.planning.resources import Key, conflicts, resources
 from orchestrator.playbook.binding import Binding
 from orchestrator.playbook.model import Playbook, Step
-from orchestrator.playbook.templating import Templar, TemplateError
 from orchestrator.secrets import REDACTED, Secret
-from orchestrator.transport.command import Command, CommandResult, Transport
+from orchestrator.templating import Templar, TemplateError
 
 
 class PlanViolationError(OrchestratorError):

@@ -18,15 +18,15 @@ from pathlib import Path
 from rich.console import Console
 
 from orchestrator import __version__
-from orchestrator.engine.connect import Connector
+from orchestrator.app.preparation import Prepared, Request, prepare
+from orchestrator.app.run import psrp_connector
+from orchestrator.app.session import vars_json
+from orchestrator.commands import Connector
 from orchestrator.engine.events import EventBus
 from orchestrator.logging import configure
-from orchestrator.planfile import InputFile, PlanFile, PlannedStep, write_plan
-from orchestrator.planner import Planner, PlanResult, canonical, digest
-from orchestrator.preparation import Prepared, Request, prepare
+from orchestrator.planning.planfile import InputFile, PlanFile, PlannedStep, write_plan
+from orchestrator.planning.planner import Planner, PlanResult, canonical, digest
 from orchestrator.report.document import ReportBuilder, ReportDocument, skeleton
-from orchestrator.run_command import psrp_connector
-from orchestrator.session import vars_json
 
 EXIT_PLANNED = 0
 EXIT_PLAN_FAILED = 1

@@ -14,8 +14,8 @@ from typing import Any
 from pypsrp.complex_objects import PSInvocationState
 from pypsrp.powershell import PowerShell
 
-from orchestrator.transport.command import Command, CommandResult, ErrorInfo
-from orchestrator.transport.values import plain_value
+from orchestrator.commands import Command, CommandResult, ErrorInfo
+from orchestrator.transport.psrp.values import plain_value
 
 # System.Management.Automation.ErrorCategory, by value (ErrorCategory_Category is an I32)
 CATEGORIES = (

@@ -15,23 +15,23 @@ from pathlib import Path
 
 from rich.console import Console
 
-from orchestrator.errors import RefusedError
-from orchestrator.plan_command import (
+from orchestrator.app.plan import (
     ConnectorFactory,
     file_digest,
     make_plan,
     vars_digest,
 )
-from orchestrator.planfile import PlanFile, PlannedStep, read_plan
-from orchestrator.planner import PlanResult, Prediction, canonical
-from orchestrator.preparation import Request, prepare
-from orchestrator.run_command import (
+from orchestrator.app.preparation import Request, prepare
+from orchestrator.app.run import (
     EXIT_OK,
     EXIT_REFUSED,
     RunOptions,
     configure_logs,
     run_prepared,
 )
+from orchestrator.errors import RefusedError
+from orchestrator.planning.planfile import PlanFile, PlannedStep, read_plan
+from orchestrator.planning.planner import PlanResult, Prediction, canonical
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,12 @@ from pathlib import Path
 
 from rich.console import Console
 
+from orchestrator.app.preparation import Request, load
+from orchestrator.app.rollback import rollback_run
+from orchestrator.app.run import RunOptions, run_playbook
+from orchestrator.app.session import vars_json
 from orchestrator.errors import RefusedError
 from orchestrator.journal import Journal, RunRecord, RunStatus, file_digest, state_dir
-from orchestrator.preparation import Request, load
-from orchestrator.rollback import rollback_run
-from orchestrator.run_command import RunOptions, run_playbook
-from orchestrator.session import vars_json
 
 
 def resume(

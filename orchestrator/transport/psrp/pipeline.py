@@ -20,8 +20,8 @@ from xml.etree import ElementTree as ET
 from pypsrp.complex_objects import ObjectMeta, PSInvocationState
 from pypsrp.powershell import PowerShell, RunspacePool
 
+from orchestrator.commands import SWITCH, Command
 from orchestrator.secrets import Secret
-from orchestrator.transport.command import SWITCH, Command
 
 _I32 = range(-(2**31), 2**31)
 _I64 = range(-(2**63), 2**63)

@@ -21,10 +21,10 @@ from typing import IO, Any
 from rich.console import Console
 from rich.table import Table
 
+from orchestrator.commands import SWITCH, Command
 from orchestrator.inventory.loader import load_inventory
 from orchestrator.logging import Redactor, configure
 from orchestrator.secrets import SecretResolver
-from orchestrator.transport.command import SWITCH, Command
 
 READY_TIMEOUT = 60.0
 BROKEN_TIMEOUT = 45.0

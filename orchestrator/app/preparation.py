@@ -9,7 +9,7 @@ contacted), then bind again with the real secrets.
 from __future__ import annotations
 
 import getpass
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
@@ -19,6 +19,7 @@ from orchestrator.inventory.loader import load_inventory
 from orchestrator.inventory.model import Host, Inventory
 from orchestrator.inventory.patterns import apply_limit
 from orchestrator.logging import Redactor
+from orchestrator.modules import MODULES
 from orchestrator.playbook.binding import Binder, Binding, placeholder_secrets, secret_requests
 from orchestrator.playbook.loader import load_playbook
 from orchestrator.playbook.model import Playbook
@@ -57,7 +58,7 @@ class Prepared:
         inventory = self.inventory.restricted_to(
             h.name for h in self.inventory.hosts if h.name not in excluded
         )
-        binding = Binder(inventory, self.extra_vars).bind(self.playbook, self.secrets)
+        binding = Binder(inventory, self.extra_vars, MODULES).bind(self.playbook, self.secrets)
         if binding.problems:
             raise InputError(binding.problems)
         return replace(self, inventory=inventory, binding=binding)
@@ -75,23 +76,49 @@ class Prepared:
         return {name: user for name, (user, _) in self.credentials.items()}
 
 
+@dataclass(frozen=True)
+class Inputs:
+    """The inventory (after --limit) and the -e values, loaded and checked."""
+
+    inventory: Inventory
+    extra_vars: Mapping[str, Var]
+
+    def binder(self) -> Binder:
+        """A binder of playbooks to these inputs, with the shipped modules."""
+        return Binder(self.inventory, self.extra_vars, MODULES)
+
+
+def load_inputs(
+    inventory: Path, extra_vars: Sequence[str], limit: str | None, problems: list[Problem]
+) -> Inputs | None:
+    """Load the inventory, apply --limit, parse -e; add every problem found to `problems`."""
+    loaded = _collect(problems, lambda: load_inventory(inventory))
+    if loaded is not None and limit is not None:
+        whole = loaded
+        loaded = _collect(problems, lambda: apply_limit(whole, limit, Path.cwd()))
+    extra = _collect(problems, lambda: parse_extra_vars(list(extra_vars), Path.cwd()))
+    if loaded is None or extra is None:
+        return None
+    return Inputs(loaded, extra)
+
+
+def read_playbook(path: Path, problems: list[Problem]) -> Playbook | None:
+    """Load one playbook against the shipped modules; its problems go to `problems`."""
+    return _collect(problems, lambda: load_playbook(path, MODULES))
+
+
 def load(request: Request) -> tuple[Playbook, Inventory, Binder, Binding]:
     """Load and bind with placeholder secrets; InputError with every problem found."""
     problems: list[Problem] = []
-    playbook = _collect(problems, lambda: load_playbook(request.playbook))
-    inventory = _collect(problems, lambda: load_inventory(request.inventory))
-    if inventory is not None and request.limit is not None:
-        inventory = _collect(
-            problems, lambda: apply_limit(inventory, request.limit or "", Path.cwd())
-        )
-    extra = _collect(problems, lambda: parse_extra_vars(list(request.extra_vars), Path.cwd()))
-    if problems or playbook is None or inventory is None or extra is None:
+    playbook = read_playbook(request.playbook, problems)
+    inputs = load_inputs(request.inventory, request.extra_vars, request.limit, problems)
+    if problems or playbook is None or inputs is None:
         raise InputError(problems)
-    binder = Binder(inventory, extra)
+    binder = inputs.binder()
     binding = binder.bind(playbook, placeholder_secrets(playbook))
     if binding.problems:
         raise InputError(binding.problems)
-    return playbook, inventory, binder, binding
+    return playbook, inputs.inventory, binder, binding
 
 
 def prepare(request: Request, *, interactive: bool) -> Prepared:

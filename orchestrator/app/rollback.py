@@ -19,7 +19,7 @@ from typing import Any
 
 from rich.console import Console
 
-from orchestrator.engine.connect import Connector
+from orchestrator.commands import Connector, Transport
 from orchestrator.engine.failsafe import ArmedFailsafe, disarm, last_run
 from orchestrator.engine.hoststep import module_for
 from orchestrator.engine.retry import retrying
@@ -45,7 +45,6 @@ from orchestrator.modules import MODULES
 from orchestrator.modules.base import ArgsModel
 from orchestrator.modules.protocol import StepContext
 from orchestrator.secrets import REDACTED, Secret, SecretResolver
-from orchestrator.transport.command import Transport
 
 EXIT_OK = 0
 EXIT_INCOMPLETE = 3

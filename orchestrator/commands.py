@@ -1,8 +1,10 @@
-"""Commands sent to a host and what comes back, as plain values.
+"""The sans-IO vocabulary: commands sent to a host, what comes back, and who carries them.
 
 A Command is one cmdlet with its parameters, built structurally (never script text), and
 marked `mutating` when it changes the host: plan mode forwards only non-mutating commands,
-so dry-run safety is a property of the engine rather than of each module.
+so dry-run safety is a property of the engine rather than of each module. A `Transport` runs
+commands on one host; a `Connector` gives each host's transport. Adapters (transport/psrp,
+the tests' lab transport) implement them; nothing here does I/O.
 """
 
 from __future__ import annotations
@@ -10,10 +12,13 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from orchestrator.errors import RemoteError
 from orchestrator.secrets import Secret
+
+if TYPE_CHECKING:
+    from orchestrator.inventory.model import Host
 
 
 class _Switch:
@@ -171,4 +176,24 @@ class Transport(Protocol):
 
     def close(self) -> None:
         """Release the connection."""
+        ...
+
+
+class Connector(Protocol):
+    """Gives the transport of each host (one per host, reused by every step).
+
+    Only the fan-out core (engine/fanout.py) calls a connector: it keeps the credential
+    breaker and the set of hosts that are out in front of every connection.
+    """
+
+    def transport(self, host: Host) -> Transport:
+        """The host's transport, created on first use."""
+        ...
+
+    def authenticate(self, host: Host) -> None:
+        """Open the host's connection now (raises AuthError, ConnectError ...)."""
+        ...
+
+    def close_all(self) -> None:
+        """Close every connection."""
         ...

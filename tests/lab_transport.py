@@ -16,6 +16,7 @@ from typing import Any
 from psrpcore.types import serialize
 from pypsrp.serializer import Serializer
 
+from orchestrator.commands import SWITCH, Command, CommandResult, ErrorInfo
 from orchestrator.errors import AuthError, ConnectError
 from orchestrator.inventory.model import Host
 from orchestrator.lab.contract import (
@@ -28,8 +29,7 @@ from orchestrator.lab.contract import (
 )
 from orchestrator.lab.psrp.encode import ps_value
 from orchestrator.secrets import Secret
-from orchestrator.transport.command import SWITCH, Command, CommandResult, ErrorInfo
-from orchestrator.transport.values import plain_value
+from orchestrator.transport.psrp.values import plain_value
 
 
 class LabTransport:
@@ -45,7 +45,7 @@ class LabTransport:
         self,
         command: Command,
         *,
-        timeout: timedelta | None = None,  # noqa: ARG002 -- in-process calls return at once
+        timeout: timedelta | None = None,
     ) -> CommandResult:
         """Invoke the command on the backend and convert what comes back."""
         if not self.backend.host_is_up(self.host):

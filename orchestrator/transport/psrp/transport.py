@@ -39,6 +39,7 @@ from pypsrp.exceptions import WSManFaultError
 from pypsrp.powershell import PowerShell, RunspacePool
 from pypsrp.wsman import SelectorSet, WSMan
 
+from orchestrator.commands import Command, CommandResult
 from orchestrator.errors import (
     AuthError,
     OperationTimeout,
@@ -47,14 +48,13 @@ from orchestrator.errors import (
     Where,
 )
 from orchestrator.inventory.model import Host, Inventory
-from orchestrator.transport.command import Command, CommandResult
-from orchestrator.transport.psrp_errors import (
+from orchestrator.transport.psrp.errors import (
     BOUNDARY,
     certainly_not_run,
     stale_connection,
     translate,
 )
-from orchestrator.transport.psrp_pipeline import (
+from orchestrator.transport.psrp.pipeline import (
     Deadline,
     DeadlineReachedError,
     build,
@@ -65,8 +65,8 @@ from orchestrator.transport.psrp_pipeline import (
     name_of,
     stop,
 )
-from orchestrator.transport.psrp_records import command_result
-from orchestrator.transport.psrp_settings import Login, build_wsman, settings_for
+from orchestrator.transport.psrp.records import command_result
+from orchestrator.transport.psrp.settings import Login, build_wsman, settings_for
 
 __all__ = ["Login", "PsrpConnector", "PsrpTransport"]
 

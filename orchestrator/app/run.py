@@ -13,18 +13,18 @@ from types import FrameType
 import structlog
 from rich.console import Console
 
-from orchestrator.engine.connect import Connector
+from orchestrator.app.preparation import Prepared, Request, prepare
+from orchestrator.app.session import domain_key, journaled, status_of, vars_json
+from orchestrator.commands import Connector
 from orchestrator.engine.events import EventBus, Observer
 from orchestrator.engine.failsafe_target import target_failsafes
 from orchestrator.engine.runner import Runner, RunResult, RunSettings
 from orchestrator.journal import LockPurpose
 from orchestrator.logging import LogFormat, configure
-from orchestrator.preparation import Prepared, Request, prepare
 from orchestrator.report.console import ConsoleObserver, recap_table
 from orchestrator.report.document import ReportBuilder, ReportDocument, skeleton
 from orchestrator.report.logs import LogObserver
 from orchestrator.report.recap import Recap
-from orchestrator.session import domain_key, journaled, status_of, vars_json
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # failed, and everything a window changed was rolled back
