@@ -190,6 +190,10 @@ class Connector(Protocol):
         """The host's transport, created on first use."""
         ...
 
+    def reachable(self, host: Host) -> None:
+        """Check the host answers, without a logon (raises ConnectError ...)."""
+        ...
+
     def authenticate(self, host: Host) -> None:
         """Open the host's connection now (raises AuthError, ConnectError ...)."""
         ...

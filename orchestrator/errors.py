@@ -4,6 +4,7 @@
       InputError          playbook, inventory, CLI or vars: carries Problems (file:line:col, field)
       TransportError      talking to a host failed
         AuthError           401 or locked out: NEVER retried (retries lock accounts out)
+          NotContactedError   its credential was rejected on another host: not even tried
         ConnectError        refused, DNS, TLS, 503: retried
         OperationTimeout    no answer in time: retried
         ServerError         HTTP 500/502/504 from the endpoint: retried (the step probes again
@@ -106,11 +107,26 @@ class Where:
 
 
 class TransportError(OrchestratorError):
-    """Talking to a host failed."""
+    """Talking to a host failed.
 
-    def __init__(self, message: str, *, where: Where | None = None) -> None:
+    may_have_run: False when the failure came before the command could reach the host (its
+    connection or pool could not be opened), so sending it again cannot do anything twice.
+    connected: False when no connection could be made at all (refused, DNS, connect timeout):
+    the host is down or cut off, and sending again at once would only wait again.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        where: Where | None = None,
+        may_have_run: bool = True,
+        connected: bool = True,
+    ) -> None:
         super().__init__(message)
         self.where = where or Where()
+        self.may_have_run = may_have_run
+        self.connected = connected
 
 
 class TransientError(TransportError):
@@ -119,6 +135,11 @@ class TransientError(TransportError):
 
 class AuthError(TransportError):
     """The credential was rejected (bad password, locked out or disabled: WinRM cannot tell)."""
+
+
+class NotContactedError(AuthError):
+    """The host was not contacted: its credential was rejected already in this command (one
+    failed logon per credential, never more: retries are how accounts get locked out)."""
 
 
 class ConnectError(TransientError):

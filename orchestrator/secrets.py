@@ -314,7 +314,8 @@ def generate_password(options: GenerateOptions) -> str:
     """A random password from the alphabet, holding every character class the alphabet has.
 
     AD's complexity rule wants three of: lower, upper, digit, symbol; asking for each class
-    the alphabet offers keeps New-ADUser from creating a disabled account (windows-semantics §1.2).
+    the alphabet offers keeps New-ADUser from creating a disabled account (New-ADUser on Microsoft
+    Learn: the account is created even when the password fails).
     """
     alphabet = "".join(dict.fromkeys(options.alphabet))
     wanted = [c for c in (*_CLASSES, _symbols(alphabet)) if set(c) & set(alphabet)]

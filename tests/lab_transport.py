@@ -116,6 +116,11 @@ class LabConnector:
         with self._lock:
             return self._transports[host.name]
 
+    def reachable(self, host: Host) -> None:
+        """ConnectError when the host is down; no logon."""
+        if not self.backend.host_is_up(host.name):
+            raise ConnectError(f"{host.name}: connection refused (host down)")
+
     def authenticate(self, host: Host) -> None:
         """Log on to the host now; AuthError on a bad password or a locked account."""
         user, password = self.credentials[host.connection.credential or ""]

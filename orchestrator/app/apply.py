@@ -15,13 +15,9 @@ from pathlib import Path
 
 from rich.console import Console
 
-from orchestrator.app.plan import (
-    ConnectorFactory,
-    file_digest,
-    make_plan,
-    vars_digest,
-)
+from orchestrator.app.plan import file_digest, make_plan, vars_digest
 from orchestrator.app.preparation import Request, prepare
+from orchestrator.app.reach import ConnectorFactory, open_fanout
 from orchestrator.app.run import (
     EXIT_OK,
     EXIT_REFUSED,
@@ -30,8 +26,8 @@ from orchestrator.app.run import (
     run_prepared,
 )
 from orchestrator.errors import RefusedError
-from orchestrator.planning.planfile import PlanFile, PlannedStep, read_plan
-from orchestrator.planning.planner import PlanResult, Prediction, canonical
+from orchestrator.planning.drift import Drift, find_drift
+from orchestrator.planning.planfile import PlanFile, read_plan
 
 
 @dataclass(frozen=True)
@@ -44,24 +40,20 @@ class Overrides:
     limit: str | None = None
 
 
-@dataclass(frozen=True)
-class Drift:
-    """How one host differs from the plan: one line per step that reads differently now."""
-
-    host: str
-    lines: tuple[str, ...]
-
-
 def run_plan(
     plan_path: Path,
     given: Overrides,
     options: RunOptions,
     *,
     allow_drift: bool = False,
-    connector_factory: ConnectorFactory | None = None,
+    factory: ConnectorFactory | None = None,
     console: Console | None = None,
 ) -> int:
-    """Check the plan's inputs and every host's drift, then run it; the exit code as `run`."""
+    """Check the plan's inputs and every host's drift, then run it; the exit code as `run`.
+
+    The re-probe and the run share one fan-out: each host's connection is opened once, and a
+    rejected credential is tried once in the whole command.
+    """
     out = console or Console(highlight=False, stderr=True)
     plan = read_plan(plan_path)
     request = _request(plan, given)
@@ -72,24 +64,29 @@ def run_plan(
         raise RefusedError(
             "the -e values differ from the plan's: plan again, or give the plan's -e values"
         )
-    _, now = make_plan(prepared, forks=options.forks, factory=connector_factory)
-    drifts = find_drift(plan, now)
+    forks = options.forks or prepared.playbook.forks
+    with open_fanout(
+        prepared.inventory, prepared.credentials, forks=forks, factory=factory
+    ) as fanout:
+        _, now = make_plan(prepared, fanout)
+        refused = _drifted(out, find_drift(plan, now), allow_drift=allow_drift)
+        if refused and {s.host for s in plan.steps} <= refused:
+            out.print("every host drifted: nothing runs; plan again", markup=False)
+            return EXIT_REFUSED
+        if refused:
+            prepared = prepared.without(refused)
+        code = run_prepared(prepared, options, approved=True, fanout=fanout)
+    return EXIT_REFUSED if code == EXIT_OK and refused else code
+
+
+def _drifted(out: Console, drifts: list[Drift], *, allow_drift: bool) -> set[str]:
+    """Show each drifted host; the hosts left out of the run (none with --allow-drift)."""
     for drift in drifts:
         verdict = "running anyway (--allow-drift)" if allow_drift else "refused, left out"
         out.print(f"drift on {drift.host}: {verdict}", markup=False)
         for line in drift.lines:
             out.print(f"  {line}", markup=False)
-    refused = set() if allow_drift else {d.host for d in drifts}
-    if refused:
-        planned = {s.host for s in plan.steps}
-        if planned <= refused:
-            out.print("every host drifted: nothing runs; plan again", markup=False)
-            return EXIT_REFUSED
-        prepared = prepared.without(refused)
-    code = run_prepared(
-        prepared, options, connector_factory=connector_factory, console=None, approved=True
-    )
-    return EXIT_REFUSED if code == EXIT_OK and refused else code
+    return set() if allow_drift else {d.host for d in drifts}
 
 
 def _request(plan: PlanFile, given: Overrides) -> Request:
@@ -122,32 +119,3 @@ def _check_inputs(plan: PlanFile, request: Request) -> None:
             changed.append(f"the {label} {path} {'changed' if now else 'is gone'} since planning")
     if changed:
         raise RefusedError("; ".join(changed) + ": plan again")
-
-
-def find_drift(plan: PlanFile, now: PlanResult) -> list[Drift]:
-    """Hosts whose probed state differs from the plan's, with what differs."""
-    fingerprints = now.fingerprints()
-    by_key = {(p.step_index, p.host): p for p in now.predictions}
-    drifts = []
-    for host in sorted(set(plan.hosts) | set(fingerprints)):
-        if plan.hosts.get(host) == fingerprints.get(host):
-            continue
-        lines = [
-            line
-            for planned in plan.for_host(host)
-            if (line := _step_drift(planned, by_key.get((planned.step_index, host))))
-        ]
-        if host not in plan.hosts:
-            lines.append("not in the plan")
-        drifts.append(Drift(host, tuple(lines) or ("its probed state changed",)))
-    return drifts
-
-
-def _step_drift(planned: PlannedStep, now: Prediction | None) -> str:
-    if now is None:
-        return f"'{planned.step}': planned, no longer targeted"
-    if (planned.kind, planned.probed) == (now.kind, now.probed):
-        return ""
-    was = f"{planned.kind} {canonical(planned.before)}"
-    is_now = f"{now.kind} {canonical(dict(now.before))}"
-    return f"'{planned.step}': planned {was}, now {is_now}"

@@ -12,17 +12,20 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from rich.console import Console
 from rich.table import Table
 
+from orchestrator.app.reach import open_fanout
 from orchestrator.commands import SWITCH, Command
+from orchestrator.engine.fanout import Fanout
 from orchestrator.inventory.loader import load_inventory
+from orchestrator.inventory.model import Host
 from orchestrator.logging import Redactor, configure
 from orchestrator.secrets import SecretResolver
 
@@ -144,8 +147,6 @@ def _ready_line(stdout: IO[str]) -> str:
 
 def site_state(inventory_path: Path) -> SiteState:
     """The site's client check-in summary and the locked-out accounts, read over WinRM."""
-    from orchestrator.transport.psrp import PsrpConnector
-
     inventory = load_inventory(inventory_path)
     requests = inventory.secret_requests(inventory.hosts)
     secrets = SecretResolver(interactive=False).resolve(list(requests))
@@ -153,14 +154,15 @@ def site_state(inventory_path: Path) -> SiteState:
         name: (cred.username, secrets[cred.secret_name])
         for name, cred in inventory.credentials.items()
     }
-    with PsrpConnector(inventory, credentials) as connector:
+    with open_fanout(inventory, credentials, forks=4) as fanout:
         site = next(h for h in inventory.hosts if "site_server" in h.roles)
         dc = next(h for h in inventory.hosts if "domain_controller" in h.roles)
-        summary = connector.transport(site).run(Command.of("Get-CMClientStatusSummary")).outputs[0]
-        accounts = connector.transport(site).run(Command.of("Get-CMClientConnectionAccount"))
-        locked = connector.transport(dc).run(Command.of("Search-ADAccount", LockedOut=SWITCH))
+        summary = fanout.transport(site).run(Command.of("Get-CMClientStatusSummary")).outputs[0]
+        accounts = fanout.transport(site).run(Command.of("Get-CMClientConnectionAccount"))
+        locked = fanout.transport(dc).run(Command.of("Search-ADAccount", LockedOut=SWITCH))
+        caps = [h for h in inventory.hosts if "cap_server" in h.roles]
         guests = [
-            h.name for h in inventory.hosts if "cap_server" in h.roles and _guest_on(connector, h)
+            h.name for h, on in zip(caps, fanout.map(caps, _guest_on(fanout)), strict=True) if on
         ]
     return SiteState(
         clients=int(summary["Total"]),
@@ -172,15 +174,19 @@ def site_state(inventory_path: Path) -> SiteState:
     )
 
 
-def _guest_on(connector: Any, host: Any) -> bool:
-    """Is the Guest this CAP serves (domain Guest on a DC, local Guest elsewhere) enabled?"""
-    transport = connector.transport(host)
-    if "domain_controller" in host.roles:
-        domain = transport.run(Command.of("Get-ADDomain")).outputs[0]
-        guest = transport.run(Command.of("Get-ADUser", Identity=f"{domain['DomainSID']}-501"))
-        return bool(guest.outputs and guest.outputs[0]["Enabled"])
-    users = transport.run(Command.of("Get-LocalUser")).outputs
-    return any(str(u["SID"]).endswith("-501") and u["Enabled"] for u in users)
+def _guest_on(fanout: Fanout) -> Callable[[Host], bool]:
+    """Is the Guest a CAP serves (domain Guest on a DC, local Guest elsewhere) enabled?"""
+
+    def enabled(host: Host) -> bool:
+        transport = fanout.transport(host)
+        if "domain_controller" in host.roles:
+            domain = transport.run(Command.of("Get-ADDomain")).outputs[0]
+            guest = transport.run(Command.of("Get-ADUser", Identity=f"{domain['DomainSID']}-501"))
+            return bool(guest.outputs and guest.outputs[0]["Enabled"])
+        users = transport.run(Command.of("Get-LocalUser")).outputs
+        return any(str(u["SID"]).endswith("-501") and u["Enabled"] for u in users)
+
+    return enabled
 
 
 def _compare(before: SiteState, after: SiteState) -> Table:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sys
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,10 +18,10 @@ from rich.console import Console
 
 from orchestrator import __version__
 from orchestrator.app.preparation import Prepared, Request, prepare
-from orchestrator.app.run import psrp_connector
+from orchestrator.app.reach import ConnectorFactory, open_fanout
 from orchestrator.app.session import vars_json
-from orchestrator.commands import Connector
 from orchestrator.engine.events import EventBus
+from orchestrator.engine.fanout import Fanout
 from orchestrator.logging import configure
 from orchestrator.planning.planfile import InputFile, PlanFile, PlannedStep, write_plan
 from orchestrator.planning.planner import Planner, PlanResult, canonical, digest
@@ -33,8 +32,6 @@ EXIT_PLAN_FAILED = 1
 EXIT_REFUSED = 4
 EXIT_AUTH = 5
 EXIT_CHANGES_PENDING = 6
-
-ConnectorFactory = Callable[[Prepared], Connector]
 
 
 @dataclass(frozen=True)
@@ -55,7 +52,7 @@ def plan_playbook(
     request: Request,
     options: PlanOptions,
     *,
-    connector_factory: ConnectorFactory | None = None,
+    factory: ConnectorFactory | None = None,
     console: Console | None = None,
 ) -> int:
     """Plan a playbook against live hosts; print and save the plan; the exit code says how."""
@@ -64,7 +61,11 @@ def plan_playbook(
     prepared = prepare(request, interactive=sys.stdin.isatty())
     configure(log_format="console", verbosity=options.verbosity - 1, redactor=prepared.redactor)
     out = console or Console(highlight=False, soft_wrap=True)
-    document, result = make_plan(prepared, forks=options.forks, factory=connector_factory)
+    forks = options.forks or prepared.playbook.forks
+    with open_fanout(
+        prepared.inventory, prepared.credentials, forks=forks, factory=factory
+    ) as fanout:
+        document, result = make_plan(prepared, fanout)
     if options.out is not None:
         write_plan(plan_file(request, prepared, result), options.out)
     code = plan_exit_code(result, detailed=options.detailed_exitcode)
@@ -78,26 +79,15 @@ def plan_playbook(
 
 
 def make_plan(
-    prepared: Prepared,
-    *,
-    forks: int | None = None,
-    factory: ConnectorFactory | None = None,
-    bus: EventBus | None = None,
+    prepared: Prepared, fanout: Fanout, *, bus: EventBus | None = None
 ) -> tuple[ReportDocument, PlanResult]:
-    """Plan through a fresh connector; the report document and the predictions."""
+    """Plan through the command's fan-out; the report document and the predictions."""
     playbook = prepared.playbook
     document = skeleton("plan", playbook, str(prepared.inventory.path), prepared.step_targets())
     events = bus or EventBus([])
     events.subscribe(ReportBuilder(document))
-    connector = (factory or psrp_connector)(prepared)
-    planner = Planner(
-        playbook,
-        prepared.binding,
-        connector,
-        events,
-        forks=forks or playbook.forks or 20,
-        usernames=prepared.usernames(),
-    )
+    fanout.events = events
+    planner = Planner(playbook, prepared.binding, fanout)
     result = planner.plan(run_id=f"plan-{uuid.uuid4().hex[:12]}")
     for window in document.windows:
         budget = result.budgets.get(window.name)

@@ -10,13 +10,16 @@ window's steps run again from its start, since its changes were undone.
 from __future__ import annotations
 
 import hashlib
+import sys
+from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console
 
-from orchestrator.app.preparation import Request, load
+from orchestrator.app.preparation import Prepared, Request, load, prepare
+from orchestrator.app.reach import ConnectorFactory, open_fanout
 from orchestrator.app.rollback import rollback_run
-from orchestrator.app.run import RunOptions, run_playbook
+from orchestrator.app.run import RunOptions, run_prepared
 from orchestrator.app.session import vars_json
 from orchestrator.errors import RefusedError
 from orchestrator.journal import Journal, RunRecord, RunStatus, file_digest, state_dir
@@ -28,8 +31,12 @@ def resume(
     options: RunOptions,
     *,
     console: Console,
+    factory: ConnectorFactory | None = None,
 ) -> int:
-    """Roll back what is open, then continue the run from its first unfinished host x step."""
+    """Roll back what is open, then continue the run from its first unfinished host x step.
+
+    Both phases share one preparation (secrets asked for once) and one fan-out (a rejected
+    credential stops the command after one failed logon)."""
     with Journal.open(state_dir(options.state_dir)) as journal:
         record = journal.run(run_id)
         if record.status is RunStatus.SUCCEEDED:
@@ -37,28 +44,31 @@ def resume(
             return 0
         request = Request(Path(record.playbook), Path(record.inventory), extra_vars)
         _refuse_if_changed(record, request)
-        code = rollback_run(
-            journal, record, inventory_path=None, break_lock=options.break_lock, console=console
+        prepared = prepare(request, interactive=sys.stdin.isatty())
+        journal.redactor.add(
+            *prepared.secrets.values(), *(password for _, password in prepared.credentials.values())
         )
-        if code != 0:
-            return code
-        finished = journal.finished_steps(record.id)
-    skip = _skippable(request, finished)
-    console.print(
-        f"resuming run {record.id}: {len(skip)} host x step results kept from before",
-        highlight=False,
-    )
-    resumed = RunOptions(
-        forks=options.forks,
-        yes=options.yes,
-        log_format=options.log_format,
-        verbosity=options.verbosity,
-        state_dir=options.state_dir,
-        break_lock=options.break_lock,
-        skip=frozenset(skip),
-        resume_of=record.id,
-    )
-    return run_playbook(request, resumed, console=console)
+        forks = options.forks or prepared.playbook.forks
+        fanout = open_fanout(prepared.inventory, prepared.credentials, forks=forks, factory=factory)
+        with fanout:
+            code = rollback_run(
+                journal,
+                record,
+                inventory_path=None,
+                break_lock=options.break_lock,
+                console=console,
+                fanout=fanout,
+            )
+            if code != 0:
+                return code
+            finished = journal.finished_steps(record.id)
+            skip = _skippable(prepared, finished)
+            console.print(
+                f"resuming run {record.id}: {len(skip)} host x step results kept from before",
+                highlight=False,
+            )
+            resumed = replace(options, skip=frozenset(skip), resume_of=record.id)
+            return run_prepared(prepared, resumed, console=console, fanout=fanout)
 
 
 def _refuse_if_changed(record: RunRecord, request: Request) -> None:
@@ -81,8 +91,8 @@ def _refuse_if_changed(record: RunRecord, request: Request) -> None:
         )
 
 
-def _skippable(request: Request, finished: set[tuple[str, int]]) -> set[tuple[str, int]]:
+def _skippable(prepared: Prepared, finished: set[tuple[str, int]]) -> set[tuple[str, int]]:
     """Finished host x steps outside windows (a window's steps run again after its rollback)."""
-    _, _, _, binding = load(request)
-    in_window = {i for i, (step, _) in enumerate(binding.steps) if step.window is not None}
+    steps = prepared.binding.steps
+    in_window = {i for i, (step, _) in enumerate(steps) if step.window is not None}
     return {(host, index) for host, index in finished if index not in in_window}

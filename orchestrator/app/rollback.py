@@ -3,8 +3,13 @@
 For each host, its open changes are undone last first (each undo command runs whatever the
 others do), each verified by probing again, then the host's failsafe tasks are disarmed.
 Idempotent: what is already undone (by an earlier rollback, or by a failsafe that fired while
-the orchestrator was dead) verifies as undone and is recorded so. Exit 0 when nothing is left
-open, 3 when a host could not be reverted (its failsafe stays armed).
+the orchestrator was dead) verifies as undone and is recorded so. Hosts are reached through
+the command's fan-out (its preflight, its breaker): a wrong password costs one failed logon,
+not one per host. Exit 0 when nothing is left open, 3 when a host could not be reverted (its
+failsafe stays armed), 5 when a credential was rejected.
+
+`roll_back` is the part other commands compose: `resume` before it runs the playbook again,
+and `run` when the lock it took over belonged to a run that left a window open.
 """
 
 from __future__ import annotations
@@ -12,15 +17,17 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
-from orchestrator.commands import Connector, Transport
+from orchestrator.app.reach import ConnectorFactory, Credentials, open_fanout
+from orchestrator.commands import Transport
+from orchestrator.engine.breaker import Rejection
 from orchestrator.engine.failsafe import ArmedFailsafe, disarm, last_run
+from orchestrator.engine.fanout import Fanout
 from orchestrator.engine.hoststep import module_for
 from orchestrator.engine.retry import retrying
 from orchestrator.engine.step import drive
@@ -44,12 +51,11 @@ from orchestrator.logging import Redactor
 from orchestrator.modules import MODULES
 from orchestrator.modules.base import ArgsModel
 from orchestrator.modules.protocol import StepContext
-from orchestrator.secrets import REDACTED, Secret, SecretResolver
+from orchestrator.secrets import REDACTED, SecretResolver
 
 EXIT_OK = 0
 EXIT_INCOMPLETE = 3
-
-ConnectorFactory = Callable[[Inventory, dict[str, tuple[str, Secret]]], Connector]
+EXIT_AUTH = 5
 
 
 @dataclass
@@ -62,6 +68,32 @@ class HostRollback:
     failed: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class RollbackOutcome:
+    """How rolling back one run went, host by host."""
+
+    run_id: str
+    hosts: list[HostRollback]
+    rejections: list[Rejection]
+
+    @property
+    def complete(self) -> bool:
+        """True when nothing of the run is left open."""
+        return not any(h.failed for h in self.hosts)
+
+    @property
+    def still_open(self) -> list[str]:
+        """The hosts whose changes or failsafes are still there."""
+        return [h.host for h in self.hosts if h.failed]
+
+    @property
+    def exit_code(self) -> int:
+        """0 nothing left open, 5 a credential was rejected, 3 otherwise."""
+        if self.complete:
+            return EXIT_OK
+        return EXIT_AUTH if self.rejections else EXIT_INCOMPLETE
+
+
 def rollback_run(
     journal: Journal,
     record: RunRecord,
@@ -69,79 +101,95 @@ def rollback_run(
     inventory_path: Path | None,
     break_lock: bool,
     console: Console,
-    connector_factory: ConnectorFactory | None = None,
+    forks: int | None = None,
+    factory: ConnectorFactory | None = None,
+    fanout: Fanout | None = None,
 ) -> int:
-    """Undo everything the run left open; 0 when nothing is left, 3 otherwise."""
-    changes = journal.open_changes(record.id)
-    failsafes = journal.armed_failsafes(record.id)
-    if not changes and not failsafes:
+    """Undo everything the run left open under the domain's lock; the exit code.
+
+    fanout: the calling command's (resume); else one is opened with the run's credentials.
+    """
+    if not journal.open_changes(record.id) and not journal.armed_failsafes(record.id):
         console.print(f"run {record.id}: nothing is open; nothing to roll back", highlight=False)
-        _close_windows(journal, record, complete=True)
+        close_windows(journal, record, complete=True)
         return EXIT_OK
     inventory = load_inventory(inventory_path or Path(record.inventory))
-    hosts = sorted({c.host for c in changes} | {f.host for f in failsafes})
-    credentials = _credentials(inventory, hosts, journal.redactor)
     lock = RunLock(journal, record.domain_key, run_id=record.id, purpose=LockPurpose.ROLLBACK)
     with lock.held(break_lock=break_lock):
-        journal.reopen_run(record.id)
-        connector = (connector_factory or _psrp)(inventory, credentials)
-        try:
-            results = _Rollback(journal, inventory, connector).hosts(changes, failsafes, hosts)
-        finally:
-            connector.close_all()
-        complete = not any(r.failed for r in results)
-        _close_windows(journal, record, complete=complete)
-        journal.finish_run(
-            record.id, RunStatus.ROLLED_BACK if complete else RunStatus.ROLLBACK_INCOMPLETE
-        )
-    _report(console, record, results)
-    return EXIT_OK if complete else EXIT_INCOMPLETE
+        if fanout is not None:
+            outcome = roll_back(journal, record, inventory, fanout)
+        else:
+            credentials = _credentials(inventory, _open_hosts(journal, record), journal.redactor)
+            with open_fanout(inventory, credentials, forks=forks, factory=factory) as own:
+                outcome = roll_back(journal, record, inventory, own)
+    report(console, outcome)
+    return outcome.exit_code
+
+
+def roll_back(
+    journal: Journal, record: RunRecord, inventory: Inventory, fanout: Fanout
+) -> RollbackOutcome:
+    """Undo what the run left open, through the command's fan-out (the caller holds the
+    domain's lock); the journal records every undo, window and the run's new status."""
+    changes = journal.open_changes(record.id)
+    failsafes = journal.armed_failsafes(record.id)
+    names = _open_hosts(journal, record)
+    journal.reopen_run(record.id)
+    found = [h for h in inventory.hosts if h.name in names]
+    results = [_not_in_inventory(n) for n in names if n not in {h.name for h in found}]
+    fanout.preflight(found)
+    worker = _HostReverter(journal, fanout, changes, failsafes)
+    results += fanout.map(found, worker.revert)
+    outcome = RollbackOutcome(record.id, results, fanout.rejections())
+    close_windows(journal, record, complete=outcome.complete)
+    journal.finish_run(
+        record.id, RunStatus.ROLLED_BACK if outcome.complete else RunStatus.ROLLBACK_INCOMPLETE
+    )
+    return outcome
+
+
+def _open_hosts(journal: Journal, record: RunRecord) -> list[str]:
+    changes = journal.open_changes(record.id)
+    failsafes = journal.armed_failsafes(record.id)
+    return sorted({c.host for c in changes} | {f.host for f in failsafes})
+
+
+def _not_in_inventory(name: str) -> HostRollback:
+    return HostRollback(
+        name, failed=[f"{name} is not in the inventory: pass the run's inventory with -i"]
+    )
 
 
 @dataclass
-class _Rollback:
-    """One rollback: the journal, the run's inventory, and connections to its hosts."""
+class _HostReverter:
+    """Reverts one host's part of a run: undo (last first), verify, disarm."""
 
     journal: Journal
-    inventory: Inventory
-    connector: Connector
+    fanout: Fanout
+    changes: Sequence[ChangeRecord]
+    failsafes: Sequence[FailsafeRecord]
 
-    def hosts(
-        self,
-        changes: Sequence[ChangeRecord],
-        failsafes: Sequence[FailsafeRecord],
-        hosts: Sequence[str],
-    ) -> list[HostRollback]:
-        def one(name: str) -> HostRollback:
-            mine = sorted((c for c in changes if c.host == name), key=lambda c: c.id, reverse=True)
-            return self.host(name, mine, [f for f in failsafes if f.host == name])
-
-        with ThreadPoolExecutor(max_workers=20) as pool:
-            return list(pool.map(one, hosts))
-
-    def host(
-        self, name: str, changes: list[ChangeRecord], armed: list[FailsafeRecord]
-    ) -> HostRollback:
-        result = HostRollback(name)
-        host = _host(self.inventory, name)
-        if host is None:
-            result.failed.append(
-                f"{name} is not in the inventory: pass the run's inventory with -i"
-            )
+    def revert(self, host: Host) -> HostRollback:
+        result = HostRollback(host.name)
+        exclusion = self.fanout.exclusion(host)
+        if exclusion is not None:
+            result.failed.append(f"{host.name}: {exclusion.reason}; its failsafe task stays armed")
             return result
+        mine = sorted((c for c in self.changes if c.host == host.name), key=lambda c: -c.id)
+        armed = [f for f in self.failsafes if f.host == host.name]
         try:
-            transport = self.connector.transport(host)
+            transport = self.fanout.transport(host)
             result.fired = any(_fired(f, transport) for f in armed)
-            for change in changes:
-                self.undo(change, transport, result)
+            for change in mine:
+                self._undo(change, transport, result)
             if not result.failed:
                 for failsafe in armed:
                     _disarm(self.journal, failsafe, transport)
         except OrchestratorError as exc:
-            result.failed.append(f"{name}: {exc}; its failsafe task stays armed")
+            result.failed.append(f"{host.name}: {exc}; its failsafe task stays armed")
         return result
 
-    def undo(self, change: ChangeRecord, transport: Transport, result: HostRollback) -> None:
+    def _undo(self, change: ChangeRecord, transport: Transport, result: HostRollback) -> None:
         module = module_for(change.module)
         revert = Change(change.id, change.host, change.step, change.module, _args(change),
                         change.before, change.undo or ())  # fmt: skip
@@ -173,7 +221,8 @@ def _args(change: ChangeRecord) -> ArgsModel:
     return MODULES[change.module].args.model_validate(data)
 
 
-def _close_windows(journal: Journal, record: RunRecord, *, complete: bool) -> None:
+def close_windows(journal: Journal, record: RunRecord, *, complete: bool) -> None:
+    """Close the run's open windows: closed, or rollback_incomplete."""
     status = WindowStatus.CLOSED if complete else WindowStatus.ROLLBACK_INCOMPLETE
     for window in journal.open_windows(record.id):
         journal.close_window(window.id, status)
@@ -181,7 +230,7 @@ def _close_windows(journal: Journal, record: RunRecord, *, complete: bool) -> No
 
 def _credentials(
     inventory: Inventory, hosts: Sequence[str], redactor: Redactor | None
-) -> dict[str, tuple[str, Secret]]:
+) -> Credentials:
     chosen = [h for h in inventory.hosts if h.name in hosts]
     secrets = SecretResolver(interactive=sys.stdin.isatty()).resolve(
         list(inventory.secret_requests(chosen))
@@ -195,22 +244,15 @@ def _credentials(
     }
 
 
-def _host(inventory: Inventory, name: str) -> Host | None:
-    return next((h for h in inventory.hosts if h.name == name), None)
-
-
-def _psrp(inventory: Inventory, credentials: dict[str, tuple[str, Secret]]) -> Connector:
-    from orchestrator.transport.psrp import PsrpConnector
-
-    return PsrpConnector(inventory, credentials)
-
-
 def _retry(action: Callable[[], Any]) -> Any:
     return retrying(None, (), sleep=time.sleep)(action)
 
 
-def _report(console: Console, record: RunRecord, results: Sequence[HostRollback]) -> None:
-    for result in results:
+def report(console: Console, outcome: RollbackOutcome) -> None:
+    """Each host's rollback, then the verdict."""
+    for rejection in outcome.rejections:
+        console.print(f"[bold red]authentication failed:[/] {rejection.explain()}", highlight=False)
+    for result in outcome.hosts:
         how = " (its failsafe had already fired)" if result.fired else ""
         if result.failed:
             for line in result.failed:
@@ -218,10 +260,9 @@ def _report(console: Console, record: RunRecord, results: Sequence[HostRollback]
         else:
             count = f"{result.undone} changes undone and verified"
             console.print(f"[green]rolled back[/] {result.host}: {count}{how}", highlight=False)
-    done = not any(r.failed for r in results)
     verdict = (
         "nothing is left open"
-        if done
+        if outcome.complete
         else "rollback incomplete: the failsafe tasks of the hosts above stay armed"
     )
-    console.print(f"run {record.id}: {verdict}", highlight=False)
+    console.print(f"run {outcome.run_id}: {verdict}", highlight=False)

@@ -14,10 +14,12 @@ import structlog
 from rich.console import Console
 
 from orchestrator.app.preparation import Prepared, Request, prepare
+from orchestrator.app.reach import ConnectorFactory, open_fanout
+from orchestrator.app.recover import recover_left_open
 from orchestrator.app.session import domain_key, journaled, status_of, vars_json
-from orchestrator.commands import Connector
 from orchestrator.engine.events import EventBus, Observer
 from orchestrator.engine.failsafe_target import target_failsafes
+from orchestrator.engine.fanout import Fanout
 from orchestrator.engine.runner import Runner, RunResult, RunSettings
 from orchestrator.journal import LockPurpose
 from orchestrator.logging import LogFormat, configure
@@ -31,8 +33,6 @@ EXIT_FAILED = 1  # failed, and everything a window changed was rolled back
 EXIT_INCOMPLETE = 3  # failed, and a window's rollback is incomplete (failsafes still armed)
 EXIT_REFUSED = 4  # refused: cancelled at the prompt, a window that cannot revert in time
 EXIT_AUTH = 5
-
-ConnectorFactory = Callable[[Prepared], Connector]
 
 
 @dataclass(frozen=True)
@@ -56,23 +56,28 @@ def run_playbook(
     request: Request,
     options: RunOptions,
     *,
-    connector_factory: ConnectorFactory | None = None,
+    factory: ConnectorFactory | None = None,
     console: Console | None = None,
 ) -> int:
     """Run a playbook; the exit code says how it went (see README: exit codes)."""
     prepared = prepare(request, interactive=sys.stdin.isatty())
-    return run_prepared(prepared, options, connector_factory=connector_factory, console=console)
+    return run_prepared(prepared, options, factory=factory, console=console)
 
 
 def run_prepared(
     prepared: Prepared,
     options: RunOptions,
     *,
-    connector_factory: ConnectorFactory | None = None,
+    factory: ConnectorFactory | None = None,
     console: Console | None = None,
     approved: bool = False,
+    fanout: Fanout | None = None,
 ) -> int:
-    """Run what `prepare` made ready; `approved` (a saved plan) skips the prompt."""
+    """Run what `prepare` made ready; `approved` (a saved plan) skips the prompt.
+
+    fanout: the command's, when an earlier phase of the same command (a plan, a rollback)
+    reached hosts already; else the run opens its own.
+    """
     interactive = sys.stdin.isatty()
     out = console or Console(highlight=False)
     log_format = configure_logs(prepared, options, out)
@@ -90,12 +95,33 @@ def run_prepared(
         "run", prepared.playbook, str(prepared.inventory.path), prepared.step_targets()
     )
     observers.append(ReportBuilder(document))
-    result = _execute(prepared, options, EventBus(observers), connector_factory)
+    notes = out if log_format == "console" else Console(stderr=True, highlight=False)
+    with _fanout_of(prepared, options, factory, fanout) as reach:
+        reach.events = EventBus(observers)
+        result = _execute(prepared, options, reach, notes)
     _report(out, log_format, recap, result)
-    code = _exit_code(result)
+    code = exit_code(result)
     document.exit_code = code
     _write_reports(document, options)
     return code
+
+
+@contextmanager
+def _fanout_of(
+    prepared: Prepared,
+    options: RunOptions,
+    factory: ConnectorFactory | None,
+    given: Fanout | None,
+) -> Iterator[Fanout]:
+    """The command's fan-out: the one given (closed by its owner), or a new one."""
+    if given is not None:
+        yield given
+        return
+    forks = options.forks or prepared.playbook.forks
+    with open_fanout(
+        prepared.inventory, prepared.credentials, forks=forks, factory=factory
+    ) as fanout:
+        yield fanout
 
 
 def _write_reports(document: ReportDocument, options: RunOptions) -> None:
@@ -121,19 +147,9 @@ def configure_logs(prepared: Prepared, options: RunOptions, out: Console) -> Log
     return log_format
 
 
-def _execute(
-    prepared: Prepared,
-    options: RunOptions,
-    bus: EventBus,
-    connector_factory: ConnectorFactory | None,
-) -> RunResult:
-    connector = (connector_factory or psrp_connector)(prepared)
+def _execute(prepared: Prepared, options: RunOptions, fanout: Fanout, notes: Console) -> RunResult:
     playbook = prepared.playbook
-    settings = RunSettings(
-        forks=options.forks or playbook.forks or 20,
-        serial=playbook.serial,
-        max_fail_percentage=playbook.max_fail_percentage,
-    )
+    settings = RunSettings(serial=playbook.serial, max_fail_percentage=playbook.max_fail_percentage)
     with journaled(
         inventory=prepared.inventory,
         redactor=prepared.redactor,
@@ -142,6 +158,9 @@ def _execute(
         purpose=LockPurpose.RESUME if options.resume_of else LockPurpose.RUN,
         run_id=options.resume_of,
     ) as session:
+        blocked = recover_left_open(session, prepared.inventory, fanout, notes)
+        if blocked is not None:
+            return blocked
         if options.resume_of:
             session.journal.reopen_run(session.run_id)
         else:
@@ -152,30 +171,22 @@ def _execute(
                 domain_key=domain_key(prepared.inventory),
                 run_id=session.run_id,
             )
-        bus.subscribe(session.observer)
+        fanout.events.subscribe(session.observer)
         runner = Runner(
             playbook,
             prepared.binding,
-            connector,
-            bus,
+            fanout,
             settings=settings,
-            usernames=prepared.usernames(),
             journal=session.windows,
             failsafes=target_failsafes(session.run_id),
             run_id=session.run_id,
             skip=options.skip,
         )
-        with stop_on_signals(runner.request_stop):
-            result = runner.run()
-        session.finish(status_of(result))
-        return result
-
-
-def psrp_connector(prepared: Prepared) -> Connector:
-    """The real connector: pypsrp to every host, with the prepared credentials."""
-    from orchestrator.transport.psrp import PsrpConnector  # pypsrp loads only when a run needs it
-
-    return PsrpConnector(prepared.inventory, prepared.credentials)
+        with (
+            session.finishing(lambda: status_of(runner.result)),
+            stop_on_signals(runner.request_stop),
+        ):
+            return runner.run()
 
 
 def _confirmed(out: Console, prepared: Prepared) -> bool:
@@ -196,6 +207,7 @@ def _report(out: Console, log_format: LogFormat, recap: Recap, result: RunResult
             run=result.run_id,
             hosts={h: vars(c) for h, c in recap.hosts.items()},
             failed=result.failed,
+            still_open=result.still_open,
         )
         return
     out.print()
@@ -204,15 +216,16 @@ def _report(out: Console, log_format: LogFormat, recap: Recap, result: RunResult
         out.print(f"[bold red]authentication failed:[/] {rejection.explain()}", highlight=False)
     if result.refused:
         out.print(f"[bold red]refused:[/] {result.refused}", highlight=False)
-    if result.still_open:
+    for run_id, hosts in result.open_by_run().items():
         out.print(
-            f"[bold red]still open on {', '.join(result.still_open)}:[/] their failsafe tasks"
-            f" fire at the deadline; finish with `orchestrator rollback {result.run_id}`",
+            f"[bold red]still open on {', '.join(hosts)}:[/] their failsafe tasks fire at the"
+            f" deadline; finish with `orchestrator rollback {run_id}`",
             highlight=False,
         )
 
 
-def _exit_code(result: RunResult) -> int:
+def exit_code(result: RunResult) -> int:
+    """The run's exit code (README: exit codes), from the same result as its recap."""
     if result.still_open:
         return EXIT_INCOMPLETE
     if result.refused:

@@ -1,11 +1,11 @@
 """A journaled session: the run's journal, its lock on the domain, and what to tell the runner.
 
-    with journaled(prepared, request, state=..., break_lock=..., purpose=LockPurpose.RUN) as s:
+    with journaled(inventory=..., redactor=..., state=..., break_lock=..., purpose=...) as s:
         runner = Runner(..., journal=s.windows, failsafes=target_failsafes(s.run_id),
                         run_id=s.run_id)
-        bus.subscribe(s.observer)
-        result = runner.run()
-        s.finish(status_of(result))
+        fanout.events.subscribe(s.observer)
+        with s.finishing(lambda: status_of(runner.result)):
+            runner.run()
 
 A second run, resume or rollback against the same domain while one holds the lock is refused
 (LockHeldError names the holder: exit 4).
@@ -13,7 +13,7 @@ A second run, resume or rollback against the same domain while one holds the loc
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +48,22 @@ class Session:
     def finish(self, status: RunStatus) -> None:
         """Record how the run ended."""
         self.journal.finish_run(self.run_id, status)
+
+    @contextmanager
+    def finishing(self, status: Callable[[], RunStatus]) -> Iterator[None]:
+        """Finish the run when the block ends: with `status()`, or as failed when an error
+        ended it (the journal never keeps a run `running` that no process runs)."""
+        try:
+            yield
+        except BaseException:
+            self.finish(RunStatus.FAILED)
+            raise
+        self.finish(status())
+
+    @property
+    def domain_key(self) -> str:
+        """What the held lock is per."""
+        return self.lock.domain_key
 
 
 def domain_key(inventory: Inventory) -> str:

@@ -56,13 +56,17 @@ class StepProgress:
 
 @dataclass(frozen=True)
 class Retrying:
-    """An attempt failed with a transient error; another follows after `delay` seconds."""
+    """An attempt failed with a transient error; another follows after `delay` seconds.
+
+    command: the one command sent again at once ("" when the whole step is tried again).
+    """
 
     step: str
     host: str
     attempt: int
     delay: float
     error: str
+    command: str = ""
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ undoes the window's changes there at the deadline, with no orchestrator present 
     ...                                                       # apply; arm again after each
     yield from disarm(armed)                                  # change, with the longer list
 
-The task (windows-semantics §0.9, §1.5, S24), registered with
+The task (ITaskSettings::StartWhenAvailable and DeleteExpiredTaskAfter on Microsoft Learn),
+registered with
 `Register-ScheduledTask -TaskName <run>-<window> -TaskPath \\orchestrator\\ -Xml -Force`
 (-Force replaces the task armed before: one task per window and host, the newest list):
 - principal SYSTEM (S-1-5-18, ServiceAccount, highest run level): no password stored;
@@ -19,12 +20,12 @@ The task (windows-semantics §0.9, §1.5, S24), registered with
 - one action, `powershell.exe -NoProfile -NonInteractive -Command "<undo>; <undo>; ..."`:
   every undo of the window on that host so far, last change first (failsafe_script.py).
 Arming reads the task back (Get-ScheduledTask) and checks its StartBoundary, action and
-principal. Disarming is `Unregister-ScheduledTask -Confirm:$false` (ConfirmImpact High,
-§0.7); a task already gone (fired and expired, or never registered) is fine.
+principal. Disarming is `Unregister-ScheduledTask -Confirm:$false` (it prompts otherwise: its
+Microsoft Learn page); a task already gone (fired and expired, or never registered) is fine.
 
 Where a change is an AD group membership and the forest has PAM, the membership can carry a
 TTL as well (failsafe_pam.py); the task is still needed for everything else, the Guest
-account above all (§1.2: a TTL ends a link, it disables no account).
+account above all (a TTL ends a link, it disables no account).
 """
 
 from __future__ import annotations
@@ -65,7 +66,8 @@ DELETE_AFTER = timedelta(days=1)  # after EndBoundary: time for `rollback` to re
 SYSTEM = "SYSTEM"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _MAX_NAME = 120
-SCHED_S_TASK_HAS_NOT_RUN = 0x41303  # LastTaskResult before the first run (§1.5)
+# LastTaskResult before the first run (Task Scheduler Error and Success Constants)
+SCHED_S_TASK_HAS_NOT_RUN = 0x41303
 
 
 def task_name(run_id: str, window: str) -> str:

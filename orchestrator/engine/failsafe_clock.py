@@ -1,9 +1,9 @@
 """The target's clock: what `Get-Date` reads on a host, against the orchestrator's clock.
 
 A failsafe task fires when the HOST's clock reaches its StartBoundary, so the boundary is the
-window's deadline expressed on that clock: deadline + skew (windows-semantics §1.5: `-At` and
-StartBoundary are read in the target's local time). A host 7 minutes fast gets a boundary 7
-minutes later and still fires at the true deadline.
+window's deadline expressed on that clock: deadline + skew (`-At` and a StartBoundary without
+an offset are read in the target's local time: ITrigger::StartBoundary on Microsoft Learn).
+A host 7 minutes fast gets a boundary 7 minutes later and still fires at the true deadline.
 
 pypsrp hands a DateTime over as its ISO text (`2024-05-01T10:00:00.1234567+02:00`; the lab
 sends `...Z`). An offset, when present, is kept: the boundary is then written with the target's

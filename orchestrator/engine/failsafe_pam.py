@@ -1,16 +1,17 @@
-"""PAM time-to-live: the domain controllers end a group membership by themselves (S11).
+"""PAM time-to-live: the domain controllers end a group membership by themselves.
 
 With the forest's Privileged Access Management Feature on, `Add-ADGroupMember
 -MemberTimeToLive` makes a link the DCs drop when its TTL runs out, orchestrator or not
-(windows-semantics §1.2). Inside a window, an ad_group_member step that ADDS members gets
-`member_ttl` = the time left to the deadline (`with_ttl`), right before it is applied.
+(Add-ADGroupMember and Enable-ADOptionalFeature on Microsoft Learn). Inside a window, an
+ad_group_member step that ADDS members gets `member_ttl` = the time left to the deadline
+(`with_ttl`), right before it is applied.
 
 The scheduled task is still needed, and armed as well:
-- a TTL ends a link and nothing else: the Guest account itself stays enabled (§1.2), so the
+- a TTL ends a link and nothing else: the Guest account itself stays enabled, so the
   Disable-ADAccount or Disable-LocalUser undo must run from the task;
 - local group memberships (a member server's Users) have no TTL at all;
 - removing members (state: absent) is undone by adding them back: no TTL can do that;
-- without PAM, -MemberTimeToLive is an error (§5: its exact text unverified).
+- without PAM, -MemberTimeToLive is an error (its exact text unverified on real Windows).
 The task's Remove-ADGroupMember of a link that already expired is a permissive no-op.
 
 The TTL counts from when the DC writes the link, so the membership ends up to one round trip
@@ -35,7 +36,8 @@ A = TypeVar("A", bound=ArgsModel)
 
 def pam_enabled() -> Logic[bool]:
     """Get-ADOptionalFeature -Filter "Name -like 'Privileged*'" (on a DC): on when a feature's
-    EnabledScopes is non-empty (S11). Read-only."""
+    EnabledScopes is non-empty (as shown on richardjgreen.net, "Active Directory 2016
+    Time-Based Group Membership"). Read-only."""
     result = yield from run(read("Get-ADOptionalFeature", Filter=PAM_FILTER))
     return any(_non_empty(feature.get("EnabledScopes")) for feature in objects(result))
 

@@ -3,11 +3,13 @@ others do.
 
 The modules' undo commands carry `-ErrorAction Stop` (a change must fail loudly when the
 orchestrator runs it), but in `powershell.exe -Command` an error escalated by Stop ends the
-whole script (windows-semantics §1.0), so one failed undo would leave the rest undone. Here it
-becomes `-ErrorAction Continue`: a non-terminating error is written and the next statement
-runs; a cmdlet's own terminating error (ADIdentityNotFound) ends only its statement.
+whole script (-ErrorAction in about_CommonParameters), so one failed undo would leave the rest
+undone. Here it becomes `-ErrorAction Continue`: a non-terminating error is written and the
+next statement runs; a cmdlet's own terminating error (ADIdentityNotFound) ends only its
+statement.
 
-Every undo must also be harmless when the orchestrator already did it (§0.5, §1.2):
+Every undo must also be harmless when the orchestrator already did it (PowerShell's
+LocalAccounts source; the AD and ScheduledTasks cmdlets' pages on Microsoft Learn):
 Enable/Disable-LocalUser and -ADAccount are silent no-ops in the wanted state;
 Add/Remove-ADGroupMember are permissive; Remove-LocalGroupMember of a non-member is
 MemberNotFound and Add-LocalGroupMember of a member is MemberExists, both non-terminating;
@@ -15,7 +17,8 @@ Unregister-ScheduledTask of a missing task is a non-terminating not-found. A mem
 split into one command per member, so that one member already gone (or AD's all-or-nothing
 validation of -Members) cannot keep the others in place.
 
-LastTaskResult is powershell.exe's exit code: 0 when the LAST statement succeeded (§1.0).
+LastTaskResult is powershell.exe's exit code: 0 when the LAST statement succeeded
+(PowerShell/PowerShell#13501).
 """
 
 from __future__ import annotations

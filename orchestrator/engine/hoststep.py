@@ -1,19 +1,30 @@
-"""One step on one host: `when`, retries, the module's logic, and what the result means."""
+"""One step on one host: `when`, retries, the module's logic, and what the result means.
+
+Hosts are reached only through the fan-out (fanout.py), which keeps the breaker in front of
+every command and the one record of the hosts that are out: a host whose step failed (not
+ignored) or that could not be reached leaves it here.
+"""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from orchestrator.commands import Connector
+from orchestrator.commands import Command
+from orchestrator.deadline import Deadline, earliest
 from orchestrator.engine import events as ev
-from orchestrator.engine.breaker import CredentialBreaker, Rejection
+from orchestrator.engine.fanout import Fanout, OutKind
 from orchestrator.engine.retry import retrying
-from orchestrator.engine.step import Deadline, Status, StepOutcome, drive, earliest, execute
+from orchestrator.engine.step import Resend, Status, StepOutcome, Tried, drive, execute
 from orchestrator.engine.window import Guard, guarded_execute
-from orchestrator.errors import AuthError, ConnectError, OrchestratorError, RemoteError
+from orchestrator.errors import (
+    AuthError,
+    ConnectError,
+    NotContactedError,
+    OrchestratorError,
+    RemoteError,
+)
 from orchestrator.inventory.model import Host
 from orchestrator.modules import MODULES
 from orchestrator.modules.protocol import Diff, DiffKind, Module, Progress, StepContext
@@ -21,28 +32,42 @@ from orchestrator.playbook.binding import Binding
 from orchestrator.playbook.model import Step
 from orchestrator.templating import Templar, TemplateError
 
-CONNECT_STEP = "(connect)"
-Recorder = Callable[[Step, Host, StepOutcome, bool], None]
+Recorder = Callable[[Step, Host, StepOutcome], None]
+ModuleLookup = Callable[[str], Module[Any, Any]]
+
+
+def module_for(name: str) -> Module[Any, Any]:
+    """The implementation of a shipped module, by name."""
+    implementation: Module[Any, Any] | None = getattr(MODULES[name], "implementation", None)
+    if implementation is None:
+        raise OrchestratorError(f"module {name!r} cannot run yet")
+    return implementation
+
+
+@dataclass
+class _Attempt:
+    """How many times the step was tried on the host, and what an attempt may have changed."""
+
+    count: int = 0
+    tried: Tried = field(default_factory=list)
 
 
 @dataclass
 class HostStepRunner:
-    """Runs one step on one host and reports it; shared by the runner's worker threads."""
+    """Runs one step on one host and reports it; shared by the fan-out's worker threads."""
 
     binding: Binding
-    connector: Connector
-    bus: ev.EventBus
-    breaker: CredentialBreaker
+    fanout: Fanout
     templar: Templar
     sleep: Callable[[float], None]
     monotonic: Callable[[], float]
     record: Recorder
-    usernames: Mapping[str, str] | None = None
-    modules: Callable[[str], Module[Any, Any]] | None = None  # tests inject fakes
+    modules: ModuleLookup = module_for
 
-    def __post_init__(self) -> None:
-        self._out: set[str] = set()
-        self._lock = threading.Lock()
+    @property
+    def bus(self) -> ev.EventBus:
+        """Where the step's events go (the fan-out's, which the command chose)."""
+        return self.fanout.events
 
     def run(
         self,
@@ -56,22 +81,40 @@ class HostStepRunner:
         guard: the window's journal/failsafe around the change, for steps inside a window.
         cap: when forward work must stop at the latest (a window's revert budget).
         """
-        rejection = self.breaker.rejection(host.connection.credential)
+        rejection = self.fanout.rejection(host)
         if rejection is not None:
-            self._finish(step, host, Status.FAILED, error=rejection.explain())
+            self._finish(step, host, Status.FAILED, error=rejection.explain(), attempts=0)
             return
-        variables = self.binding.variables.get(host.name, {})
+        attempt = _Attempt()
         try:
-            if not self._when(step, variables):
+            if not self._when(step, self.binding.variables.get(host.name, {})):
                 self._finish(step, host, Status.SKIPPED, summary="when: condition is false")
                 return
-            self._run_module(step, host, variables, guard, cap)
+            outcome = self._run_module(step, host, guard, cap, attempt)
+        except NotContactedError as exc:
+            self._finish(step, host, Status.FAILED, error=str(exc), attempts=attempt.count)
         except AuthError:
-            self.reject(host, step)
+            credential, _ = self.fanout.who(host)
+            message = f"authentication failed: credential '{credential}' was rejected (HTTP 401)"
+            self._finish(step, host, Status.FAILED, error=message, attempts=attempt.count)
         except ConnectError as exc:
-            self._finish(step, host, Status.UNREACHABLE, error=str(exc))
+            self._finish(step, host, Status.UNREACHABLE, error=str(exc), attempts=attempt.count)
         except (OrchestratorError, TemplateError) as exc:
-            self._finish(step, host, Status.FAILED, error=str(exc), error_id=_error_id(exc))
+            self._failed(step, host, exc, attempt.count)
+        else:
+            self._finish(step, host, outcome.status, outcome=outcome, attempts=attempt.count)
+
+    def lost(self, step: Step, host: Host, error: OrchestratorError) -> None:
+        """The host could not be worked on before the step (a window's clock reading): it
+        leaves the run, and the step says why."""
+        if isinstance(error, AuthError) and not isinstance(error, NotContactedError):
+            credential, _ = self.fanout.who(host)
+            message = f"authentication failed: credential '{credential}' was rejected (HTTP 401)"
+            self._finish(step, host, Status.FAILED, error=message, attempts=0)
+        elif isinstance(error, ConnectError):
+            self._finish(step, host, Status.UNREACHABLE, error=str(error), attempts=0)
+        else:
+            self._failed(step, host, error, 0)
 
     def already_done(self, step: Step, host: Host) -> None:
         """A step this run finished on the host before it was interrupted (resume)."""
@@ -86,33 +129,35 @@ class HostStepRunner:
         self,
         step: Step,
         host: Host,
-        variables: Mapping[str, Any],
         guard: Guard | None,
         cap: Deadline | None,
-    ) -> None:
-        module = (self.modules or module_for)(step.module)
+        attempt: _Attempt,
+    ) -> StepOutcome:
+        module = self.modules(step.module)
         args = self.binding.args_of(step, host)
         if args is None:
             raise OrchestratorError(f"step {step.name!r} has no arguments for {host.name}")
-        attempts = [0]
+        deadline = earliest(self._deadline(step), cap)
 
-        def attempt() -> StepOutcome:
-            attempts[0] += 1
-            self.bus.emit(ev.HostStepStarted(step.name, host.name, attempts[0]))
-            ctx = self._context(host, variables)
+        def once() -> StepOutcome:
+            attempt.count += 1
+            self.bus.emit(ev.HostStepStarted(step.name, host.name, attempt.count))
+            ctx = self._context(host)
             logic = (
                 guarded_execute(
-                    module, args, ctx, step=step.name, module_name=step.module, guard=guard
+                    module, args, ctx, step=step.name, module_name=step.module, guard=guard,
+                    tried=attempt.tried,
                 )
                 if guard is not None
-                else execute(module, args, ctx)
-            )
+                else execute(module, args, ctx, tried=attempt.tried)
+            )  # fmt: skip
             return drive(
                 logic,
-                self.connector.transport(host),
+                self.fanout.transport(host),
                 sleep=self.sleep,
                 on_progress=lambda p: self._progress(step, host, p),
-                deadline=earliest(self._deadline(step), cap),
+                deadline=deadline,
+                on_resend=self._resent_on(step, host),
             )
 
         controller = retrying(
@@ -123,50 +168,43 @@ class HostStepRunner:
                 ev.Retrying(step.name, host.name, n, delay, str(error))
             ),
         )
-        outcome = controller(attempt)
-        self._finish(step, host, outcome.status, outcome=outcome, attempts=attempts[0])
+        outcome: StepOutcome = controller(once)
+        return outcome
 
-    def _context(self, host: Host, variables: Mapping[str, Any]) -> StepContext:
-        return StepContext(host.name, variables, self.templar.evaluate, self.monotonic)
+    def _context(self, host: Host) -> StepContext:
+        return StepContext(
+            host.name,
+            self.binding.variables.get(host.name, {}),
+            self.templar.evaluate,
+            self.monotonic,
+            left_run=self.fanout.left,
+        )
 
     def _deadline(self, step: Step) -> Deadline | None:
         if step.timeout is None:
             return None
-        return Deadline(self.monotonic() + step.timeout.total_seconds(), self.monotonic)
+        return Deadline.after(step.timeout.total_seconds(), clock=self.monotonic)
 
     def _progress(self, step: Step, host: Host, progress: Progress) -> None:
         self.bus.emit(ev.StepProgress(step.name, host.name, progress.message, progress.values))
 
-    # -- failures that take a host out ---------------------------------------------------------
+    def _resent_on(self, step: Step, host: Host) -> Resend:
+        """Each command sent again at once, as a Retrying event naming the command."""
 
-    def reject(self, host: Host, step: Step | None = None) -> None:
-        """A 401 on `host`: trip the breaker for its credential and report it."""
-        credential = host.connection.credential or "(none)"
-        username = (self.usernames or {}).get(credential, "")
-        rejection = Rejection(credential, username, host.name)
-        if self.breaker.trip(rejection):
-            self.bus.emit(ev.CredentialRejected(credential, username, host.name))
-        message = f"authentication failed: credential '{credential}' was rejected (HTTP 401)"
-        self._take_out(host, step, Status.FAILED, message)
+        def resent(command: Command, attempt: int, delay: float, error: BaseException) -> None:
+            name = "<script>" if command.is_script else command.cmdlet  # never a script's text
+            event = ev.Retrying(step.name, host.name, attempt, delay, str(error), command=name)
+            self.bus.emit(event)
 
-    def unreachable_at_preflight(self, host: Host, error: ConnectError) -> None:
-        """The host could not be reached when its credential was tried."""
-        self._take_out(host, None, Status.UNREACHABLE, str(error))
-
-    def is_out(self, host: Host) -> bool:
-        """True when the host left the run before its steps (unreachable, rejected)."""
-        with self._lock:
-            return host.name in self._out
-
-    def _take_out(self, host: Host, step: Step | None, status: Status, error: str) -> None:
-        with self._lock:
-            self._out.add(host.name)
-        if step is not None:
-            self._finish(step, host, status, error=error)
-        else:
-            self.bus.emit(ev.HostStepFinished(CONNECT_STEP, host.name, status, error=error))
+        return resent
 
     # -- reporting -----------------------------------------------------------------------------
+
+    def _failed(self, step: Step, host: Host, error: BaseException, attempts: int) -> None:
+        error_id = error.fq_error_id if isinstance(error, RemoteError) else ""
+        self._finish(
+            step, host, Status.FAILED, error=str(error), error_id=error_id, attempts=attempts
+        )
 
     def _finish(
         self,
@@ -182,7 +220,11 @@ class HostStepRunner:
     ) -> None:
         ignored = status is Status.FAILED and step.ignore_errors
         outcome = outcome or StepOutcome(status, Diff(DiffKind.UNKNOWN, summary or error))
-        self.record(step, host, outcome, ignored)
+        if status is Status.UNREACHABLE:
+            self.fanout.take_out(host, OutKind.UNREACHABLE, error)
+        elif status is Status.FAILED and not ignored:
+            self.fanout.take_out(host, OutKind.FAILED, f"'{step.name}': {error}")
+        self.record(step, host, outcome)
         self.bus.emit(
             ev.HostStepFinished(
                 step.name,
@@ -197,15 +239,3 @@ class HostStepRunner:
                 ignored=ignored,
             )
         )
-
-
-def module_for(name: str) -> Module[Any, Any]:
-    """The implementation of a module, by name."""
-    implementation: Module[Any, Any] | None = getattr(MODULES[name], "implementation", None)
-    if implementation is None:
-        raise OrchestratorError(f"module {name!r} cannot run yet")
-    return implementation
-
-
-def _error_id(error: BaseException) -> str:
-    return error.fq_error_id if isinstance(error, RemoteError) else ""

@@ -1,12 +1,17 @@
 """Retry policies, built with tenacity from a step's `retry:` and the error's class.
 
-What is retried: ConnectError and OperationTimeout (TransientError), and RemoteErrors whose
-ErrorId the module marks transient. What is never retried: AuthError. A retry of a locked-out
-or wrong credential is exactly how clients and tools lock accounts out (Q227033), which is the
-failure this tool exists to repair.
+What is retried: ConnectError, ServerError and OperationTimeout (TransientError), and
+RemoteErrors whose ErrorId the module marks transient. What is never retried: AuthError. A
+retry of a locked-out or wrong credential is exactly how clients and tools lock accounts out
+(KB Q227033), which is the failure this tool exists to repair.
 
-A retry re-runs the whole step (probe, diff, apply): a change that did happen before the
-failure is seen by the new probe, so it is not made twice.
+Two layers, each costing what the fault must:
+- `resending`: one command sent again at once, on a fresh connection, within the step's
+  deadline, when that cannot do anything twice: the command changes nothing (a probe, a
+  verification), or the failure came before it could reach the host.
+- `retrying`: the whole step again, after a delay (the step's `retry:` policy), when a
+  changing command may have reached the host: the new attempt probes first, so a change
+  that did happen is seen and not made twice.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from datetime import timedelta
 
 import tenacity
 
+from orchestrator.commands import Command
+from orchestrator.deadline import Deadline
 from orchestrator.errors import AuthError, RemoteError, TransientError
 from orchestrator.playbook.model import RetryPolicy
 
@@ -74,5 +81,69 @@ def _notify(
         delay = state.next_action.sleep if state.next_action else 0.0
         if error is not None:
             callback(state.attempt_number, delay, error)
+
+    return before_sleep
+
+
+RESENDS = 7  # a command is sent at most 1 + RESENDS times; each resend opens a new pool, whose
+# own requests can fail as well, so a 10 % loss of requests needs several (bench/README.md)
+RESEND_DELAY = 0.05  # seconds before the first resend, doubling up to RESEND_MAX_DELAY
+RESEND_MAX_DELAY = 1.0
+
+
+def resendable(command: Command, error: BaseException) -> bool:
+    """Whether sending the command again at once is safe (it changes nothing, or it never
+    reached the host) and may help (the host answered: a down host waits for the step's
+    retry policy instead)."""
+    if isinstance(error, AuthError) or not isinstance(error, TransientError):
+        return False
+    if not error.connected:
+        return False
+    return not command.mutating or not error.may_have_run
+
+
+def resending(
+    command: Command,
+    deadline: Deadline | None,
+    *,
+    sleep: Callable[[float], None],
+    on_resend: Callable[[Command, int, float, BaseException], None] | None = None,
+) -> tenacity.Retrying:
+    """A tenacity controller sending one command again at once, within `deadline`."""
+    stop: tenacity.stop.stop_base = tenacity.stop_after_attempt(1 + RESENDS)
+    if deadline is not None:
+        stop = stop | _StopAtDeadline(deadline)
+    return tenacity.Retrying(
+        stop=stop,
+        wait=tenacity.wait_exponential(multiplier=RESEND_DELAY, max=RESEND_MAX_DELAY),
+        retry=tenacity.retry_if_exception(lambda e: resendable(command, e)),
+        sleep=sleep,
+        reraise=True,
+        before_sleep=_told(command, on_resend),
+    )
+
+
+class _StopAtDeadline(tenacity.stop.stop_base):
+    """Stop once the deadline has passed: no resend after the step's time is up."""
+
+    def __init__(self, deadline: Deadline) -> None:
+        self.deadline = deadline
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        del retry_state  # only the clock decides
+        return self.deadline.passed()
+
+
+def _told(
+    command: Command, callback: Callable[[Command, int, float, BaseException], None] | None
+) -> Callable[[tenacity.RetryCallState], None] | None:
+    if callback is None:
+        return None
+
+    def before_sleep(state: tenacity.RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        delay = state.next_action.sleep if state.next_action else 0.0
+        if error is not None:
+            callback(command, state.attempt_number, delay, error)
 
     return before_sleep

@@ -1,11 +1,11 @@
 """The runner: steps in order, each step's hosts in parallel, failures contained.
 
-One bounded ThreadPoolExecutor (`forks`) is the only concurrency (pypsrp is synchronous). A
-step starts once the previous one finished on all its hosts. A host that fails (or is
+Every host is reached through the command's fan-out (fanout.py): its pool (`forks`) is the
+only concurrency, its preflight tries each credential once before any change, its breaker
+keeps a rejected credential from being tried again, and its record says which hosts are out.
+A step starts once the previous one finished on all its hosts. A host that fails (or is
 unreachable) leaves the run, unless the step says `ignore_errors`. `serial` runs the playbook
 batch by batch; `max_fail_percentage` stops the run when too many hosts of a batch failed.
-Before any change, each distinct credential is tried once; a rejected credential is never
-used again in the run (see breaker.py).
 """
 
 from __future__ import annotations
@@ -14,29 +14,19 @@ import math
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
-from orchestrator.commands import Connector
 from orchestrator.engine import events as ev
-from orchestrator.engine.breaker import CredentialBreaker, Rejection
-from orchestrator.engine.hoststep import HostStepRunner
+from orchestrator.engine.breaker import Rejection
+from orchestrator.engine.fanout import Exclusion, Fanout
+from orchestrator.engine.hoststep import HostStepRunner, ModuleLookup, module_for
 from orchestrator.engine.nojournal import NoJournal
-from orchestrator.engine.preflight import check_credentials
-from orchestrator.engine.retry import retrying
-from orchestrator.engine.step import Status, StepOutcome
+from orchestrator.engine.step import StepOutcome
 from orchestrator.engine.windowrun import Failsafes, WindowJournal, WindowOutcome, WindowRunner
-from orchestrator.errors import (
-    ConnectError,
-    OrchestratorError,
-    RunInterruptedError,
-    WindowError,
-)
+from orchestrator.errors import OrchestratorError, RunInterruptedError, WindowError
 from orchestrator.inventory.model import Host
-from orchestrator.modules.protocol import Module
 from orchestrator.playbook.binding import Binding
 from orchestrator.playbook.model import Playbook, Step, Window
 from orchestrator.templating import Templar
@@ -46,48 +36,57 @@ from orchestrator.templating import Templar
 class RunSettings:
     """How a run proceeds."""
 
-    forks: int = 20
     serial: int | str | None = None
     max_fail_percentage: float | None = None
 
 
 @dataclass
 class RunResult:
-    """What a run did."""
+    """What a run did: the one result the recap, the reports and the exit code come from."""
 
     run_id: str
     outcomes: list[tuple[Step, Host, StepOutcome]] = field(default_factory=list)
-    failed_hosts: dict[str, str] = field(default_factory=dict)
+    out: dict[str, Exclusion] = field(default_factory=dict)  # hosts that left the run, and why
     rejections: list[Rejection] = field(default_factory=list)
     aborted: str | None = None
     refused: str | None = None
     windows: list[WindowOutcome] = field(default_factory=list)
+    earlier_open: dict[str, list[str]] = field(default_factory=dict)  # run id -> hosts an
+    # earlier run left open and that could not be rolled back before this one (it did not run)
+
+    @property
+    def failed_hosts(self) -> dict[str, str]:
+        """Each host that failed, was unreachable or refused, with why."""
+        return {host: exclusion.reason for host, exclusion in self.out.items()}
 
     @property
     def failed(self) -> bool:
         """True when a host failed, was unreachable, or the run stopped early."""
-        return bool(self.failed_hosts or self.rejections or self.aborted or self.refused)
+        return bool(self.out or self.rejections or self.aborted or self.refused)
 
     @property
     def still_open(self) -> list[str]:
         """Hosts whose window changes could not all be reverted (failsafes still armed)."""
-        return [host for w in self.windows for host in w.open_hosts]
+        return [host for hosts in self.open_by_run().values() for host in hosts]
+
+    def open_by_run(self) -> dict[str, list[str]]:
+        """The hosts still open, by the run whose rollback must finish them."""
+        mine = [host for w in self.windows for host in w.open_hosts]
+        return {**self.earlier_open, **({self.run_id: mine} if mine else {})}
 
 
 class Runner:
-    """Runs a bound playbook against hosts through a Connector, emitting events."""
+    """Runs a bound playbook against hosts through the command's fan-out, emitting events."""
 
     def __init__(
         self,
         playbook: Playbook,
         binding: Binding,
-        connector: Connector,
-        bus: ev.EventBus,
+        fanout: Fanout,
         *,
         settings: RunSettings | None = None,
         templar: Templar | None = None,
-        usernames: Mapping[str, str] | None = None,
-        modules: Callable[[str], Module[Any, Any]] | None = None,
+        modules: ModuleLookup = module_for,
         journal: WindowJournal | None = None,
         failsafes: Callable[[Window], Failsafes | None] | None = None,
         run_id: str | None = None,
@@ -97,14 +96,10 @@ class Runner:
     ) -> None:
         self.playbook = playbook
         self.binding = binding
-        self.connector = connector
-        self.bus = bus
+        self.fanout = fanout
         self.settings = settings or RunSettings(
-            forks=playbook.forks or 20,
-            serial=playbook.serial,
-            max_fail_percentage=playbook.max_fail_percentage,
+            serial=playbook.serial, max_fail_percentage=playbook.max_fail_percentage
         )
-        self.breaker = CredentialBreaker()
         self.result = RunResult(run_id=run_id or uuid.uuid4().hex[:12])
         self._lock = threading.Lock()
         self._skip = skip
@@ -113,27 +108,26 @@ class Runner:
         self._real_sleep = sleep
         self.hosts = HostStepRunner(
             binding=binding,
-            connector=connector,
-            bus=bus,
-            breaker=self.breaker,
+            fanout=fanout,
             templar=templar or Templar(),
             sleep=self._sleep,
             monotonic=monotonic,
             record=self._record,
-            usernames=usernames,
             modules=modules,
         )
         self.windows = WindowRunner(
             hosts=self.hosts,
-            connector=connector,
-            bus=bus,
+            fanout=fanout,
             journal=journal or NoJournal(),
             failsafes=failsafes or (lambda _window: None),
-            forks=self.settings.forks,
-            failed=lambda host: not self._active(host),
             stopping=self.stop_requested,
             monotonic=monotonic,
         )
+
+    @property
+    def bus(self) -> ev.EventBus:
+        """The run's events (the fan-out's)."""
+        return self.fanout.events
 
     # -- stopping ------------------------------------------------------------------------------
 
@@ -159,22 +153,23 @@ class Runner:
     # -- the run -------------------------------------------------------------------------------
 
     def run(self) -> RunResult:
-        """Run every step on its hosts; return what happened."""
+        """Run every step on its hosts; return what happened, whatever ended the run."""
         hosts = self.binding.hosts()
         self.bus.emit(ev.RunStarted(self.result.run_id, self.playbook.name, _names(hosts), _now()))
         try:
-            with ThreadPoolExecutor(max_workers=self.settings.forks) as pool:
-                self._preflight(pool, hosts)
-                for batch in self._batches(hosts):
-                    if not self._run_batch(pool, batch):
-                        break
+            self.fanout.preflight(hosts)
+            for batch in self._batches(hosts):
+                if not self._run_batch(batch):
+                    break
+        except OrchestratorError as exc:  # the result must say how the run ended
+            self._abort(f"stopped by an error: {exc}")
         finally:
-            self.connector.close_all()
-        self.result.rejections = self.breaker.rejections()
+            self.result.out = self.fanout.exclusions(hosts)
+            self.result.rejections = self.fanout.rejections()
         self.bus.emit(ev.RunFinished(self.result.run_id, self.result.failed, _now()))
         return self.result
 
-    def _run_batch(self, pool: ThreadPoolExecutor, batch: Sequence[Host]) -> bool:
+    def _run_batch(self, batch: Sequence[Host]) -> bool:
         names = {h.name for h in batch}
         for segment in self._segments():
             targets = [
@@ -184,11 +179,7 @@ class Runner:
                 self._abort(f"stopped: {self._stop_reason}")
                 return False
             window = self._window_of(segment[0][1])
-            ok = (
-                self._run_window(pool, window, targets)
-                if window
-                else self._run_step(pool, targets[0])
-            )
+            ok = self._run_window(window, targets) if window else self._run_step(targets[0])
             if not ok:
                 return False
             if self._too_many_failed(batch):
@@ -196,25 +187,20 @@ class Runner:
                 return False
         return True
 
-    def _run_step(self, pool: ThreadPoolExecutor, item: tuple[int, Step, list[Host]]) -> bool:
+    def _run_step(self, item: tuple[int, Step, list[Host]]) -> bool:
         index, step, targets = item
-        hosts = [h for h in targets if self._active(h)]
+        hosts = self.fanout.active(targets)
         self.bus.emit(ev.StepStarted(index, step.name, step.module, _names(hosts)))
         done = [h for h in hosts if (h.name, index) in self._skip]
         for host in done:
             self.hosts.already_done(step, host)
-        futures = [pool.submit(self.hosts.run, step, h) for h in hosts if h not in done]
-        wait(futures)
-        for future in futures:
-            future.result()  # a bug in a step's thread must not pass silently
+        self.fanout.map([h for h in hosts if h not in done], lambda h: self.hosts.run(step, h))
         self.bus.emit(ev.StepFinished(index, step.name, self._counts(step, hosts)))
         return True
 
-    def _run_window(
-        self, pool: ThreadPoolExecutor, window: Window, steps: list[tuple[int, Step, list[Host]]]
-    ) -> bool:
+    def _run_window(self, window: Window, steps: list[tuple[int, Step, list[Host]]]) -> bool:
         try:
-            outcome = self.windows.run(pool, window, steps)
+            outcome = self.windows.run(window, steps)
         except WindowError as exc:
             self.result.refused = str(exc)
             self.bus.emit(ev.RunAborted(str(exc)))
@@ -245,48 +231,11 @@ class Runner:
             return None
         return next(w for w in self.playbook.windows() if w.name == step.window)
 
-    # -- preflight -----------------------------------------------------------------------------
-
-    def _preflight(self, pool: ThreadPoolExecutor, hosts: Sequence[Host]) -> None:
-        """Authenticate once per distinct credential before any change."""
-        retried = retrying(None, (), sleep=self.hosts.sleep)
-        check_credentials(
-            pool, hosts, lambda host: retried(self.connector.authenticate, host), self
-        )
-
-    def accepted(self, host: Host) -> None:
-        """Preflight: the host's credential works."""
-        credential = host.connection.credential or "(none)"
-        username = (self.hosts.usernames or {}).get(credential, "")
-        self.bus.emit(ev.CredentialAccepted(credential, username, host.name))
-
-    def rejected(self, host: Host) -> None:
-        """Preflight: the credential was refused; the breaker keeps its hosts out."""
-        self.hosts.reject(host)
-
-    def unreachable(self, host: Host, error: ConnectError) -> None:
-        """Preflight: the host is out of the run, unreachable."""
-        self.hosts.unreachable_at_preflight(host, error)
-
-    def failed(self, host: Host, error: OrchestratorError) -> None:
-        """Preflight: another error; the host is out of the run."""
-        self._record_failure(host.name, str(error))
-
     # -- bookkeeping ---------------------------------------------------------------------------
 
-    def _record(self, step: Step, host: Host, outcome: StepOutcome, keeps_host: bool) -> None:
+    def _record(self, step: Step, host: Host, outcome: StepOutcome) -> None:
         with self._lock:
             self.result.outcomes.append((step, host, outcome))
-            if outcome.status in (Status.FAILED, Status.UNREACHABLE) and not keeps_host:
-                self.result.failed_hosts.setdefault(host.name, outcome.diff.summary)
-
-    def _record_failure(self, host: str, reason: str) -> None:
-        with self._lock:
-            self.result.failed_hosts.setdefault(host, reason)
-
-    def _active(self, host: Host) -> bool:
-        with self._lock:
-            return host.name not in self.result.failed_hosts and not self.hosts.is_out(host)
 
     def _counts(self, step: Step, hosts: Sequence[Host]) -> dict[str, int]:
         names = {h.name for h in hosts}
@@ -301,8 +250,7 @@ class Runner:
         limit = self.settings.max_fail_percentage
         if limit is None or not batch:
             return False
-        with self._lock:
-            failed = sum(1 for h in batch if h.name in self.result.failed_hosts)
+        failed = len(self.fanout.exclusions(batch))
         return failed * 100 / len(batch) > limit
 
     def _abort(self, reason: str) -> None:

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from orchestrator.commands import Command, CommandResult
-from orchestrator.engine.step import Status, StepOutcome
+from orchestrator.engine.step import Status, StepOutcome, Tried, made_earlier
 from orchestrator.errors import WindowError
 from orchestrator.modules.base import ArgsModel
 from orchestrator.modules.protocol import Diff, DiffKind, Logic, Module, StepContext
@@ -136,16 +136,22 @@ def guarded_execute(
     step: str,
     module_name: str,
     guard: Guard,
+    tried: Tried | None = None,
 ) -> Logic[StepOutcome]:
-    """Probe, diff, and when there is a change: journal, arm the failsafe, then apply."""
+    """Probe, diff, and when there is a change: journal, arm the failsafe, then apply.
+
+    A change an earlier attempt journaled stays journaled (its revert and failsafe cover it
+    even when this attempt finds it made: `tried`, as in step.execute)."""
     args = yield from guard.adjust(ctx.host, args)
     state = yield from module.probe(args, ctx)
     diff = module.diff(args, state)
     if diff.kind is DiffKind.NONE:
-        return StepOutcome(Status.OK, diff)
+        return made_earlier(tried) or StepOutcome(Status.OK, diff)
     undo = module.undo(args, state)
     if undo is None:
         raise WindowError(f"step '{step}' cannot be undone, so it cannot run in a window")
+    if tried is not None:
+        tried.append(StepOutcome(Status.CHANGED, diff, undo))
     if not undo:  # nothing to restore (a wait, a restart): no journal entry, no failsafe
         yield from module.apply(args, state, ctx)
         return StepOutcome(Status.CHANGED, diff, undo)

@@ -3,19 +3,21 @@ stop forward work in time, and always revert (undo, verify, disarm) before movin
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from orchestrator.commands import Command, Connector
+from orchestrator.commands import Command, Transport
+from orchestrator.deadline import Deadline
 from orchestrator.engine import events as ev
 from orchestrator.engine.failsafe_pam import pam_enabled, ttl_applies, with_ttl
-from orchestrator.engine.hoststep import HostStepRunner, module_for
+from orchestrator.engine.fanout import Fanout
+from orchestrator.engine.hoststep import HostStepRunner
 from orchestrator.engine.retry import retrying
-from orchestrator.engine.step import Deadline, drive
+from orchestrator.engine.step import drive
 from orchestrator.engine.window import (
     Change,
     PendingChange,
@@ -137,35 +139,39 @@ class _Guard:
 
 @dataclass
 class WindowRunner:
-    """Runs the steps of one window over a batch of hosts, then reverts them."""
+    """Runs the steps of one window over a batch of hosts, then reverts them.
+
+    Hosts are reached only through the command's fan-out: the clock reading, the guarded
+    changes and the revert all pass its breaker. Forward work skips hosts that are out; the
+    revert does not (a host that failed a later step still has earlier changes to undo).
+    """
 
     hosts: HostStepRunner
-    connector: Connector
-    bus: ev.EventBus
+    fanout: Fanout
     journal: WindowJournal
     failsafes: Callable[[Window], Failsafes | None]
-    forks: int
-    failed: Callable[[Host], bool]
     stopping: Callable[[], str | None]
     monotonic: Callable[[], float] = time.monotonic
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
 
+    @property
+    def bus(self) -> ev.EventBus:
+        """The window's events (the fan-out's)."""
+        return self.fanout.events
+
     def run(
-        self,
-        pool: ThreadPoolExecutor,
-        window: Window,
-        steps: Sequence[tuple[int, Step, Sequence[Host]]],
+        self, window: Window, steps: Sequence[tuple[int, Step, Sequence[Host]]]
     ) -> WindowOutcome:
         """Open the window, run its steps, and revert everything it changed."""
-        hosts = _distinct(h for _, _, targets in steps for h in targets if not self.failed(h))
-        if not hosts:
-            return WindowOutcome(window.name, finished=True, reverted=True)
         deadline = self.now() + window.deadline
         safes = self.failsafes(window)
-        latency = self._measure(pool, hosts, safes, deadline)
+        latency = self._measure(steps, safes, deadline)
+        hosts = _distinct(h for _, _, targets in steps for h in self.fanout.active(targets))
+        if not hosts:
+            return WindowOutcome(window.name, finished=True, reverted=True)
         budget = revert_budget(
             hosts=len(hosts),
-            forks=self.forks,
+            forks=self.fanout.forks,
             steps=len(steps),
             latency=latency,
             connect_timeout=max(h.connection.connection_timeout.total_seconds() for h in hosts),
@@ -181,36 +187,44 @@ class WindowRunner:
         runtime.hosts = {h.name: h for h in hosts}
         runtime.window_id = self.journal.open_window(window.name, deadline, window.failsafe)
         self.bus.emit(ev.WindowOpened(window.name, deadline, budget.seconds, budget.explain()))
-        reason = self._forward(pool, runtime, safes, steps)
-        return self._revert(pool, runtime, safes, reason)
+        reason = "the window's steps did not finish"
+        try:
+            reason = self._forward(runtime, safes, steps)
+        finally:  # whatever ends forward work, everything the window changed is reverted
+            outcome = self._revert(runtime, safes, reason)
+        return outcome
 
     # -- forward -------------------------------------------------------------------------------
 
     def _measure(
         self,
-        pool: ThreadPoolExecutor,
-        hosts: list[Host],
+        steps: Sequence[tuple[int, Step, Sequence[Host]]],
         safes: Failsafes | None,
         deadline: datetime,
     ) -> float:
-        """Read every target's clock (the failsafe needs it) and time the round trips."""
-        timings: list[float] = []
+        """Read every target's clock (the failsafe needs it) and time the round trips. A host
+        that cannot be read leaves the run: its first step in the window says why."""
+        first_step: dict[str, Step] = {}
+        for _, step, targets in steps:
+            for host in self.fanout.active(targets):
+                first_step.setdefault(host.name, step)
+        hosts = _distinct(h for _, _, targets in steps for h in self.fanout.active(targets))
 
-        def one(host: Host) -> None:
+        def one(host: Host) -> float | None:
             started = self.monotonic()
             logic = safes.prepare(host.name, deadline) if safes else _noop()
-            drive(logic, self.connector.transport(host), sleep=time.sleep)
-            timings.append(self.monotonic() - started)
+            try:
+                drive(logic, self.fanout.transport(host), sleep=time.sleep)
+            except OrchestratorError as exc:
+                self.hosts.lost(first_step[host.name], host, exc)
+                return None
+            return self.monotonic() - started
 
-        futures = [pool.submit(one, h) for h in hosts]
-        wait(futures)
-        for future in futures:
-            future.result()
+        timings = [t for t in self.fanout.map(hosts, one) if t is not None]
         return max(timings, default=1.0)
 
     def _forward(
         self,
-        pool: ThreadPoolExecutor,
         runtime: WindowRuntime,
         safes: Failsafes | None,
         steps: Sequence[tuple[int, Step, Sequence[Host]]],
@@ -219,25 +233,25 @@ class WindowRunner:
         guard = _Guard(runtime, self.journal, safes, index_of.__getitem__, self.now)
         cap = Deadline(runtime.stop_at, self.monotonic, "window deadline near: stopping to revert")
         for index, step, targets in steps:
-            hosts = [h for h in targets if not self.failed(h)]
+            hosts = self.fanout.active(targets)
             self.bus.emit(
                 ev.StepStarted(index, step.name, step.module, tuple(h.name for h in hosts))
             )
-            futures = [pool.submit(self.hosts.run, step, h, guard, cap) for h in hosts]
-            wait(futures)
-            for future in futures:
-                future.result()
+            self.fanout.map(hosts, functools.partial(self._run_one, step, guard, cap))
             self.bus.emit(ev.StepFinished(index, step.name, {}))
             reason = self._stop_reason(runtime, hosts)
             if reason:
                 return reason
         return ""
 
+    def _run_one(self, step: Step, guard: _Guard, cap: Deadline, host: Host) -> None:
+        self.hosts.run(step, host, guard, cap)
+
     def _stop_reason(self, runtime: WindowRuntime, hosts: Sequence[Host]) -> str:
         stopping = self.stopping()
         if stopping:
             return stopping
-        failed = [h.name for h in hosts if self.failed(h)]
+        failed = [h.name for h in hosts if self.fanout.is_out(h)]
         if failed:
             return f"a step failed inside the window on {', '.join(failed)}"
         if self.monotonic() >= runtime.stop_at:
@@ -247,17 +261,15 @@ class WindowRunner:
     # -- revert --------------------------------------------------------------------------------
 
     def _revert(
-        self, pool: ThreadPoolExecutor, runtime: WindowRuntime, safes: Failsafes | None, reason: str
+        self, runtime: WindowRuntime, safes: Failsafes | None, reason: str
     ) -> WindowOutcome:
         self.bus.emit(ev.WindowClosing(runtime.name, reason or "the window's steps are done"))
         by_host = runtime.changes_by_host()
         armed_hosts = sorted(by_host)
-        futures = {
-            host: pool.submit(self._revert_host, runtime, host, by_host.get(host, []), safes)
-            for host in armed_hosts
-        }
-        wait(list(futures.values()))
-        open_hosts = [host for host, future in futures.items() if not future.result()]
+        done = self.fanout.map(
+            armed_hosts, lambda host: self._revert_host(runtime, host, by_host[host], safes)
+        )
+        open_hosts = [host for host, ok in zip(armed_hosts, done, strict=True) if not ok]
         status = "closed" if not open_hosts else "rollback_incomplete"
         self.journal.close_window(runtime.window_id, status)
         self.bus.emit(ev.WindowClosed(runtime.name, not open_hosts, tuple(open_hosts)))
@@ -268,8 +280,8 @@ class WindowRunner:
     ) -> bool:
         """Undo the host's changes (last first), verify each, then disarm. True when done."""
         pending = list(changes)
+        transport = self.fanout.transport(runtime.hosts[host])
         try:
-            transport = self.connector.transport(runtime.hosts[host])
             verified = True
             while pending:
                 verified = self._undo_one(pending[0], transport).verified and verified
@@ -285,8 +297,8 @@ class WindowRunner:
             return False
         return verified
 
-    def _undo_one(self, change: Change, transport: Any) -> UndoResult:
-        module = (self.hosts.modules or module_for)(change.module)
+    def _undo_one(self, change: Change, transport: Transport) -> UndoResult:
+        module = self.hosts.modules(change.module)
         ctx = StepContext(change.host)
         result: UndoResult = _retry(
             lambda: drive(revert_change(change, module, ctx), transport, sleep=time.sleep)

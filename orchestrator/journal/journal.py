@@ -355,6 +355,11 @@ class Journal:
         with self.database.read() as conn:
             return queries.failsafes(conn, run_id, armed_only=True)
 
+    def runs_left_open(self, domain_key: str) -> list[RunRecord]:
+        """The domain's runs that left something to undo (a change, an armed failsafe)."""
+        with self.database.read() as conn:
+            return queries.runs_left_open(conn, domain_key)
+
     def finished_steps(self, run_id: str) -> set[tuple[str, int]]:
         """(host, step_index) pairs finished in a run, for `resume` (see queries.finished_steps)."""
         with self.database.read() as conn:

@@ -53,7 +53,7 @@ class JournalObserver:
             step=event.step,
             step_index=self._index.get(event.step),
             attempt=event.attempt,
-            detail={"error": event.error, "delay": event.delay},
+            detail={"error": event.error, "delay": event.delay, "command": event.command},
         )
 
     def _host_step_finished(self, event: ev.HostStepFinished) -> None:

@@ -194,6 +194,19 @@ def failsafes(conn: sqlite3.Connection, run_id: str, *, armed_only: bool) -> lis
     return [f for f in found if f.state is FailsafeState.ARMED] if armed_only else found
 
 
+def runs_left_open(conn: sqlite3.Connection, domain_key: str) -> list[RunRecord]:
+    """The domain's runs with a change still to undo or a failsafe still armed, oldest first."""
+    states = [s.value for s in OPEN_CHANGE_STATES]
+    rows = conn.execute(
+        "SELECT * FROM runs WHERE domain_key = ? AND ("
+        " EXISTS (SELECT 1 FROM changes c WHERE c.run_id = runs.id AND c.state IN (?, ?, ?))"
+        " OR EXISTS (SELECT 1 FROM failsafes f WHERE f.run_id = runs.id AND f.state = ?)"
+        ") ORDER BY started, rowid",
+        (domain_key, *states, FailsafeState.ARMED.value),
+    )
+    return [run_record(r) for r in rows]
+
+
 def failsafe_id(conn: sqlite3.Connection, window_id: int, host: str) -> int:
     """The id of a host's failsafe in a window."""
     row = conn.execute(

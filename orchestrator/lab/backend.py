@@ -97,7 +97,7 @@ class DomainBackend:
             ]
 
     def authenticate(self, host: str, username: str, password: str) -> AuthOutcome:
-        """A clear-text logon (Basic): compare, then apply the lockout policy (§2.4)."""
+        """A clear-text logon (Basic): compare, then apply the lockout policy ([MS-SAMR])."""
         with self._cond:
             self._state.clock.run_due()
             target = self._host(host)

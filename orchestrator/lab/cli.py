@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import signal
 import threading
 from pathlib import Path
@@ -45,12 +46,25 @@ def serve(  # noqa: PLR0917 -- typer maps each option to a parameter
     inventory_out: Annotated[
         Path, typer.Option(help="Where to write the inventory reaching every lab host.")
     ] = Path(".orchestrator/lab/inventory.yml"),
+    fault_rate: Annotated[
+        float | None,
+        typer.Option(
+            help="Fail this share (0 < RATE <= 1) of every host's SOAP requests: an even mix "
+            "of HTTP 500, a drop before and a drop after the host acted."
+        ),
+    ] = None,
+    fault_seed: Annotated[
+        int | None, typer.Option(help="Seed of the fault draws (default: a random one, printed).")
+    ] = None,
 ) -> None:
     """Start the lab in the foreground until Ctrl-C or SIGTERM; write an inventory for it."""
     from orchestrator.lab.harness import LabOptions, RunningLab
 
     if auth not in ("ntlm", "negotiate", "basic"):
         raise typer.BadParameter("expected ntlm, negotiate or basic", param_hint="--auth")
+    _check_rate(fault_rate)
+    if fault_rate is not None and fault_seed is None:
+        fault_seed = random.randrange(2**32)  # noqa: S311 -- a seed to print, not a secret
     options = LabOptions(
         scenario=scenario,
         clients=clients,
@@ -60,6 +74,8 @@ def serve(  # noqa: PLR0917 -- typer maps each option to a parameter
         auth=auth,
         state_dir=inventory_out.parent / "lab-state",
         start_now=True,  # clients and tools compare dates with this machine's clock
+        fault_rate=fault_rate,
+        fault_seed=fault_seed,
     )
     stop = threading.Event()
     _on_signals(stop)
@@ -67,8 +83,20 @@ def serve(  # noqa: PLR0917 -- typer maps each option to a parameter
         lab.write_inventory(inventory_out)
         hosts = len(lab.endpoints())
         out.print(f"lab ready: {hosts} hosts, inventory at {inventory_out}", markup=False)
+        if fault_rate is not None:
+            share = f"{fault_rate:.1%} of SOAP requests"
+            out.print(f"faults: {share} (seed {fault_seed})", markup=False)
         stop.wait()
     out.print("lab stopped", markup=False)
+
+
+def _check_rate(rate: float | None) -> None:
+    """A fault rate is a probability: 0 < rate <= 1 (NaN fails too)."""
+    if rate is not None and not 0.0 < rate <= 1.0:
+        raise typer.BadParameter(
+            f"{rate} is not a probability: expected 0 < RATE <= 1 (0.03 fails 3 % of requests)",
+            param_hint="--fault-rate",
+        )
 
 
 def _on_signals(stop: threading.Event) -> None:

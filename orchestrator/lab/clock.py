@@ -2,7 +2,7 @@
 
 Everything time-dependent in the domain (badPasswordTime, lockout expiry, registry dates,
 CCIM cycles, PAM TTLs, scheduled-task triggers, Get-Date) reads this clock, never the wall
-clock (windows-semantics.md §4.1). Two modes:
+clock. Two modes:
 
 - real time (default): virtual now = start + elapsed monotonic time x speed (+ any manual
   `advance`), and a ticker (owned by the backend) calls `run_due` as events fall due;

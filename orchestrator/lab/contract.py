@@ -61,7 +61,7 @@ class PSObject:
 
 @dataclass(frozen=True)
 class ErrorRecord:
-    """A PowerShell ErrorRecord, with the exact identity Windows gives (windows-semantics.md §1.0).
+    """A PowerShell ErrorRecord, with the exact identity Windows gives ([MS-PSRP] 2.2.3.15).
 
     fully_qualified_error_id: e.g. "UserNotFound,Microsoft.PowerShell.Commands.GetLocalUserCommand".
     category: the ErrorCategory name, e.g. "ObjectNotFound".
@@ -118,7 +118,7 @@ class InvocationResult:
 
 
 class AuthOutcome(enum.Enum):
-    """The outcome of one logon attempt, as the domain decides it (windows-semantics.md §2.4)."""
+    """The outcome of one logon attempt, as the domain decides it ([MS-SAMR] 3.1.5.14.6)."""
 
     OK = "ok"
     BAD_PASSWORD = "bad_password"  # noqa: S105 -- an outcome name, not a password

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from orchestrator.lab.backend import DomainBackend
+from orchestrator.lab.http.faults import flaky_network
 from orchestrator.lab.scenarios import Overrides, Scenario, load_scenario
 from orchestrator.lab.server import Endpoint, LabServer
 
@@ -47,6 +48,8 @@ class LabOptions:
     start_now: bool = False  # the lab clock starts at the real time, not the scenario's date
     retry_interval: timedelta | None = None  # CCIM retry after a failure (scenario default)
     success_interval: timedelta | None = None  # CCIM cycle after a success (scenario default)
+    fault_rate: float | None = None  # share of every host's SOAP requests that fail (flaky_network)
+    fault_seed: int | None = None  # seed of the fault draws (None: unrepeatable)
 
 
 class RunningLab:
@@ -54,6 +57,8 @@ class RunningLab:
 
     def __init__(self, options: LabOptions) -> None:
         self.options = options
+        rate = options.fault_rate
+        faults = flaky_network(rate) if rate is not None else ()  # a bad rate fails before any work
         start = datetime.now(UTC).replace(microsecond=0) if options.start_now else None
         overrides = Overrides(
             clients=options.clients,
@@ -69,7 +74,10 @@ class RunningLab:
             port=options.port,
             port_per_host=options.port_per_host,
             state_dir=options.state_dir,
+            fault_seed=options.fault_seed,
         )
+        if faults:
+            self.server.faults.set_all(*faults)
 
     def start(self) -> RunningLab:
         """Start the clock (unless driven by hand) and accept WinRM connections."""

@@ -6,6 +6,8 @@
               cert_validation=str(lab.ca_path), ...)
         lab.faults.set("dc01", FaultSpec(http_status=503, times=1))
         lab.counters.snapshot().soap_requests("Receive")
+        lab.faults.set_all(*flaky_network(0.03))   # 3 % of every host's requests fail
+        lab.counters.snapshot().cmdlet_runs("New-ADUser", host="dc01")
 
 By default all hosts share one port and are told apart by path (/wsman/<host>); with
 `port_per_host=True` each host has its own port and the path is /wsman, as on Windows.
@@ -72,9 +74,10 @@ class LabServer:
         max_operation_timeout: float = 60.0,
         shell_idle_timeout: float = 7200.0,
         max_body: int = 1 << 20,
+        fault_seed: int | None = None,
     ) -> None:
         self.backend = backend
-        self.faults = FaultTable()
+        self.faults = FaultTable(seed=fault_seed)
         self.counters = Counters()
         self._tls = tls
         self._address = address
@@ -176,7 +179,7 @@ class LabServer:
         acceptor = ntlm.NegotiateAcceptor(store, channel_binding)
         authenticator = Authenticator(self.backend, self.counters, acceptor)
         self._registry = ShellRegistry(self._shell_idle, self._shell_closed)
-        self._runner = PipelineRunner(self.backend)
+        self._runner = PipelineRunner(self.backend, on_start=self.counters.pipeline)
         wsman = WSManService(
             self._registry, self._open_powershell, self._shell_opened, self._max_timeout
         )

@@ -1,44 +1,39 @@
 """ad_group_member: members of an AD group, optionally with a PAM time-to-live.
 
 Add/Remove-ADGroupMember are permissive by default (no error for an existing member or a
-non-member) and Remove prompts unless -Confirm:$false (windows-semantics §0.5, §0.7), so the
-probe reads Get-ADGroupMember first and the diff is exact. Get-ADGroupMember lists `member`
-links only (not primary-group members) and never shows TTLs (§1.2): an existing membership
-is left as it is, with whatever TTL it has. `member_ttl` needs the PAM optional feature (S11).
+non-member: -DisablePermissiveModify, Microsoft Learn), and Remove-ADGroupMember prompts
+unless -Confirm:$false (ConfirmImpact High; about_Preference_Variables), so the probe reads
+Get-ADGroupMember first and the diff is exact (orchestrator.modules.membership). It lists
+`member` links only, not primary-group members (a user's primary group is its primaryGroupID:
+Primary-Group-ID attribute, Microsoft Learn), and never shows TTLs (Get-ADGroup
+-ShowMemberTimeToLive does): an existing membership is left as it is, with whatever TTL it
+has. `member_ttl` needs the Privileged Access Management optional feature (Privileged Access
+Management for AD DS, Microsoft Learn).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated, Any, Self
+from functools import partial
+from typing import Any, Self
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import Field, model_validator
 
 from orchestrator.commands import Command
 from orchestrator.durations import Duration, format_duration
+from orchestrator.modules import membership
 from orchestrator.modules.ad_user import domain_sid
-from orchestrator.modules.base import ArgsModel, ModuleSpec, State, reject_unqualified_guest
-from orchestrator.modules.logic import (
-    AD_SERVER_DOWN,
-    change,
-    is_sid,
-    objects,
-    read,
-    relative_rid,
-    run,
-    same_name,
-    same_sid,
-)
-from orchestrator.modules.protocol import Diff, DiffKind, Logic, ModuleTraits, StepContext
+from orchestrator.modules.base import ArgsModel, ModuleSpec, State
+from orchestrator.modules.logic import AD_SERVER_DOWN, change, objects, read, relative_rid, run
+from orchestrator.modules.protocol import Diff, Logic, ModuleTraits, StepContext
 
 
 class Args(ArgsModel):
     """Arguments of ad_group_member."""
 
     group: str = Field(min_length=1, description="group identity, e.g. 'Domain Users'")
-    members: Annotated[tuple[str, ...], AfterValidator(reject_unqualified_guest)] = Field(
+    members: membership.MemberNames = Field(
         min_length=1, description="members by sAMAccountName or SID (S-1-5-21-*-501: Guest)"
     )
     state: State = "present"
@@ -55,32 +50,8 @@ class Args(ArgsModel):
         return self
 
 
-@dataclass(frozen=True)
-class AdMember:
-    """One wanted member: as given, what -Members gets, and whether it is in the group."""
-
-    given: str
-    identity: str  # sAMAccountName or SID (the relative form resolved)
-    present: bool
-    sid: str | None = None  # from Get-ADGroupMember, when present
-
-
-@dataclass(frozen=True)
-class AdGroupState:
-    """The wanted members as Get-ADGroupMember showed them."""
-
-    group: str
-    members: tuple[AdMember, ...]
-
-    def facts(self) -> dict[str, Any]:
-        """JSON-able, for a Diff."""
-        return {"group": self.group, "members": [m.given for m in self.members if m.present]}
-
-
 def _matches(identity: str, principal: Mapping[str, Any]) -> bool:
-    if is_sid(identity):
-        return same_sid(identity, str(principal.get("SID", "")))
-    return same_name(identity, str(principal.get("SamAccountName", "")))
+    return membership.sid_or_name(identity, principal, str(principal.get("SamAccountName", "")))
 
 
 def _identities(members: tuple[str, ...]) -> Logic[list[str]]:
@@ -89,11 +60,6 @@ def _identities(members: tuple[str, ...]) -> Logic[list[str]]:
         return list(members)
     domain = yield from domain_sid()
     return [f"{domain}-{rid}" if (rid := relative_rid(m)) is not None else m for m in members]
-
-
-def _changing(args: Args, state: AdGroupState) -> tuple[AdMember, ...]:
-    wanted = args.state == "present"
-    return tuple(m for m in state.members if m.present != wanted)
 
 
 def timespan_text(value: timedelta) -> str:
@@ -111,7 +77,8 @@ def _add(group: str, identities: list[str], ttl: timedelta | None = None) -> Com
 
 
 def _remove(group: str, identities: list[str]) -> Command:
-    # ConfirmImpact High: prompts (and fails over remoting) unless -Confirm:$false (§0.7)
+    # ConfirmImpact High: without -Confirm:$false it prompts, and a remote session cannot
+    # answer a prompt (about_Preference_Variables, $ConfirmPreference)
     return change("Remove-ADGroupMember", Identity=group, Members=identities, Confirm=False)
 
 
@@ -121,50 +88,32 @@ class AdGroupMember(ModuleTraits):
     name = "ad_group_member"
     transient_errors = frozenset({AD_SERVER_DOWN})
 
-    def probe(self, args: Args, _ctx: StepContext) -> Logic[AdGroupState]:
+    def probe(self, args: Args, _ctx: StepContext) -> Logic[membership.GroupState]:
         """Get-ADGroupMember (ADIdentityNotFound for a missing group fails the step)."""
         identities = yield from _identities(args.members)
         result = yield from run(read("Get-ADGroupMember", Identity=args.group))
-        principals = objects(result)
-        members = []
-        for given, identity in zip(args.members, identities, strict=True):
-            found = next((p for p in principals if _matches(identity, p)), None)
-            sid = str(found["SID"]) if found is not None else None
-            members.append(AdMember(given, identity, found is not None, sid))
-        return AdGroupState(args.group, tuple(members))
+        wanted = zip(args.members, identities, strict=True)
+        return membership.group_state(args.group, wanted, objects(result), _matches)
 
-    def diff(self, args: Args, state: AdGroupState) -> Diff:
-        """The members to add or remove."""
-        changing = [m.given for m in _changing(args, state)]
-        if not changing:
-            return Diff(DiffKind.NONE, f"{args.group}: members as wanted", state.facts())
-        present = state.facts()["members"]
-        if args.state == "absent":
-            after = [m for m in present if m not in changing]
-            summary = f"remove {', '.join(changing)} from {args.group}"
-        else:
-            after = present + changing
-            summary = f"add {', '.join(changing)} to {args.group}"
-            if args.member_ttl is not None:
-                summary += f" for {format_duration(args.member_ttl)} (PAM TTL)"
-        return Diff(DiffKind.CHANGE, summary, state.facts(), {**state.facts(), "members": after})
+    def diff(self, args: Args, state: membership.GroupState) -> Diff:
+        """The members to add or remove (an addition with its PAM TTL)."""
+        ttl = args.member_ttl
+        note = "" if ttl is None else f" for {format_duration(ttl)} (PAM TTL)"
+        return membership.diff(args.group, state, args.state, note)
 
-    def apply(self, args: Args, state: AdGroupState, _ctx: StepContext) -> Logic[None]:
+    def apply(self, args: Args, state: membership.GroupState, _ctx: StepContext) -> Logic[None]:
         """One Add-ADGroupMember (with -MemberTimeToLive) or Remove-ADGroupMember."""
-        changing = [m.identity for m in _changing(args, state)]
+        identities = [m.identity for m in membership.changing(state, args.state)]
         if args.state == "absent":
-            yield from run(_remove(args.group, changing))
+            yield from run(_remove(args.group, identities))
         else:
-            yield from run(_add(args.group, changing, args.member_ttl))
+            yield from run(_add(args.group, identities, args.member_ttl))
 
-    def undo(self, args: Args, state: AdGroupState) -> tuple[Command, ...] | None:
+    def undo(self, args: Args, state: membership.GroupState) -> tuple[Command, ...] | None:
         """The inverse: remove what was added, add back (without TTL) what was removed."""
-        changing = _changing(args, state)
-        if not changing:
-            return ()
-        if args.state == "absent":
-            return (_add(args.group, [m.sid or m.identity for m in changing]),)
-        return (_remove(args.group, [m.identity for m in changing]),)
+        return membership.undo(
+            state, args.state, partial(_add, args.group), partial(_remove, args.group)
+        )
 
 
 SPEC = ModuleSpec(

@@ -1,12 +1,15 @@
 """ad_user: an Active Directory user, e.g. a client connection account or the domain Guest.
 
-Get-ADUser -Identity takes a sAMAccountName, SID, DN or GUID, and its "not found" is a
-TERMINATING ADIdentityNotFoundException: here it means absent (windows-semantics §1.2).
-`S-1-5-21-*-501` is the domain's Guest, through Get-ADDomain's DomainSID. New-ADUser creates
-the account BEFORE it sets the password (S9): a rejected password leaves a disabled account
-behind, which the error then says. Remove-ADUser prompts unless -Confirm:$false (§0.7).
-`unlocked: true` runs Unlock-ADAccount only when LockedOut is true (computed from lockoutTime
-and the policy's duration, §2.4); a lockout is never restored by an undo.
+Get-ADUser -Identity takes a DN, GUID, SID or sAMAccountName (Get-ADUser, Microsoft Learn);
+its "not found" is a TERMINATING ADIdentityNotFoundException, which here means absent.
+`S-1-5-21-*-501` is the domain's Guest (well-known RID 501: Security identifiers, Microsoft
+Learn), through Get-ADDomain's DomainSID. New-ADUser creates the account even when setting its
+password fails (New-ADUser, Microsoft Learn): a rejected password leaves a disabled account
+behind, which the error then says. Remove-ADUser prompts unless -Confirm:$false (ConfirmImpact
+High; about_Preference_Variables). `unlocked: true` runs Unlock-ADAccount only when LockedOut
+is true (computed from lockoutTime and the policy's lockout duration: Lockout-Time attribute,
+Account lockout duration, Microsoft Learn); a lockout is never restored by an undo. The shared
+account logic is orchestrator.modules.accounts.
 """
 
 from __future__ import annotations
@@ -19,14 +22,8 @@ from pydantic import Field, model_validator
 
 from orchestrator.commands import Command
 from orchestrator.errors import StepError
-from orchestrator.modules.base import (
-    ArgsModel,
-    ModuleSpec,
-    SecretArg,
-    Sid,
-    State,
-    irreversible_when_absent,
-)
+from orchestrator.modules import accounts
+from orchestrator.modules.base import ModuleSpec, SecretArg, Sid, irreversible_when_absent
 from orchestrator.modules.logic import (
     AD_NOT_FOUND,
     AD_SERVER_DOWN,
@@ -39,20 +36,20 @@ from orchestrator.modules.logic import (
     run,
     send,
 )
-from orchestrator.modules.protocol import Diff, DiffKind, Logic, ModuleTraits, StepContext
+from orchestrator.modules.protocol import Logic, StepContext
 
 DN_PATTERN = r"^(?:(?:OU|CN|DC)=[^,]+,)*(?:OU|CN|DC)=[^,]+$"
-# ADPasswordComplexityException's ErrorId (§1.2), not a password
+# ADPasswordComplexityException's ErrorId: Win32 1325, ERROR_PASSWORD_RESTRICTION (System
+# Error Codes, Microsoft Learn), not a password
 PASSWORD_REJECTED = "ActiveDirectoryServer:1325"  # noqa: S105 -- an error id, not a secret
 _PROPERTIES = ["PasswordNeverExpires", "Description", "LockedOut"]
 
 
-class Args(ArgsModel):
+class Args(accounts.AccountArgs):
     """Arguments of ad_user."""
 
-    name: str | None = Field(None, min_length=1, max_length=20, description="sAMAccountName")
+    name: accounts.AccountName | None = Field(None, description="sAMAccountName")
     sid: Sid | None = Field(None, description="the user's SID, e.g. S-1-5-21-*-501 (domain Guest)")
-    state: State = "present"
     password: SecretArg | None = Field(None, description="initial password of a new account")
     enabled: bool | None = None
     password_never_expires: bool | None = None
@@ -66,8 +63,6 @@ class Args(ArgsModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        if (self.name is None) == (self.sid is None):
-            raise ValueError("give exactly one of 'name' or 'sid'")
         settings = (
             self.password,
             self.enabled,
@@ -81,33 +76,20 @@ class Args(ArgsModel):
             raise ValueError("'password' and 'path' create an account, which needs a 'name'")
         return self
 
-    @property
-    def shown(self) -> str:
-        """The account as the playbook names it."""
-        return self.name or self.sid or ""
-
 
 @dataclass(frozen=True)
-class AdUserState:
-    """What Get-ADUser said."""
+class AdUserState(accounts.AccountState):
+    """What Get-ADUser said (its name is the sAMAccountName)."""
 
-    exists: bool
-    sam: str | None = None
-    sid: str | None = None
     dn: str | None = None
     enabled: bool | None = None
     password_never_expires: bool | None = None
     description: str | None = None
     locked_out: bool | None = None
 
-    def facts(self) -> dict[str, Any]:
-        """JSON-able, for a Diff."""
-        if not self.exists:
-            return {"exists": False}
+    def settings(self) -> dict[str, Any]:
+        """DN, enabled, PasswordNeverExpires, description, LockedOut."""
         return {
-            "exists": True,
-            "name": self.sam,
-            "sid": self.sid,
             "distinguished_name": self.dn,
             "enabled": self.enabled,
             "password_never_expires": self.password_never_expires,
@@ -143,89 +125,53 @@ def find_ad_user(identity: str, properties: list[str]) -> Logic[Mapping[str, Any
 
 
 @dataclass(frozen=True)
-class _Plan:
-    """What apply does, derived from the arguments and the probed state."""
+class _Plan(accounts.AccountPlan):
+    """What apply does to an AD user: the shared plan, PasswordNeverExpires and unlocking."""
 
-    create: bool = False
-    delete: bool = False
-    enabled: bool | None = None
     never_expires: bool | None = None
-    description: str | None = None
     unlock: bool = False
 
-    def phrases(self, who: str) -> list[str]:
-        """What it does, in words."""
-        table = (
-            (self.create, f"create AD user {who}"),
-            (self.delete, f"delete AD user {who}"),
-            (self.enabled is True, f"enable {who}"),
-            (self.enabled is False, f"disable {who}"),
+    def settings(self, who: str) -> tuple[tuple[bool, str], ...]:
+        """PasswordNeverExpires, the description, unlocking."""
+        return (
             (self.never_expires is not None, f"set PasswordNeverExpires={self.never_expires}"),
-            (self.description is not None, f"set the description of {who}"),
+            *super().settings(who),
             (self.unlock, f"unlock {who}"),
         )
-        return [text for wanted, text in table if wanted]
-
-
-def _differs(wanted: Any, current: Any) -> Any:
-    """`wanted` when it is given and differs, else None."""
-    return wanted if wanted is not None and wanted != current else None
 
 
 def _text_differs(wanted: str | None, current: str | None) -> str | None:
-    """Like _differs, with an empty text the same as none (AD stores no empty strings)."""
+    """Like accounts.differs, an empty text the same as none (AD stores no empty strings)."""
     if wanted is None or (wanted or None) == (current or None):
         return None
     return wanted
-
-
-def _plan(args: Args, state: AdUserState) -> _Plan:
-    if args.state == "absent":
-        return _Plan(delete=state.exists)
-    if not state.exists:
-        _check_creatable(args)
-        return _Plan(create=True)
-    return _Plan(
-        enabled=_differs(args.enabled, state.enabled),
-        never_expires=_differs(args.password_never_expires, state.password_never_expires),
-        description=_text_differs(args.description, state.description),
-        unlock=bool(args.unlocked and state.locked_out),
-    )
 
 
 def _check_creatable(args: Args) -> None:
     if args.name is None:
         raise StepError(f"no AD user with SID {args.sid}: an account is created by name")
     if args.enabled and args.password is None:
-        # New-ADUser would create it, then fail to enable it (1325), leaving it behind (S9)
+        # New-ADUser would create it, then fail to enable it (1325), leaving it behind: an
+        # account is enabled only with a valid password (New-ADUser, Microsoft Learn)
         raise StepError(f"AD user {args.name} does not exist; an enabled one needs a 'password'")
 
 
-def _after(args: Args, state: AdUserState, plan: _Plan) -> dict[str, Any]:
-    if plan.delete:
-        return {"exists": False}
-    if plan.create:
-        return {
-            "exists": True,
-            "name": args.name,
-            "enabled": bool(args.enabled),
-            "password_never_expires": bool(args.password_never_expires),
-            "description": args.description,
-            "path": args.path,
-        }
-    changed = {
-        "enabled": plan.enabled,
-        "password_never_expires": plan.never_expires,
-        "description": plan.description,
-        "locked_out": False if plan.unlock else None,
+def _created(args: Args) -> dict[str, Any]:
+    return {
+        "exists": True,
+        "name": args.name,
+        "enabled": bool(args.enabled),
+        "password_never_expires": bool(args.password_never_expires),
+        "description": args.description,
+        "path": args.path,
     }
-    return {**state.facts(), **{k: v for k, v in changed.items() if v is not None}}
 
 
-class AdUser(ModuleTraits):
+class AdUser(accounts.AccountModule[Args, AdUserState, _Plan]):
     """The ad_user module."""
 
     name = "ad_user"
+    noun = "AD user"
     transient_errors = frozenset({AD_SERVER_DOWN})
 
     def probe(self, args: Args, _ctx: StepContext) -> Logic[AdUserState]:
@@ -253,7 +199,7 @@ class AdUser(ModuleTraits):
             return None
         return AdUserState(
             exists=True,
-            sam=facts.get("name"),
+            name=facts.get("name"),
             sid=facts.get("sid"),
             dn=facts.get("distinguished_name"),
             enabled=facts.get("enabled"),
@@ -262,40 +208,61 @@ class AdUser(ModuleTraits):
             locked_out=facts.get("locked_out", False),
         )
 
-    def diff(self, args: Args, state: AdUserState) -> Diff:
-        """No change, or the account's creation, deletion or settings."""
-        plan = _plan(args, state)
-        phrases = plan.phrases(state.sam or args.shown)
-        if not phrases:
-            return Diff(DiffKind.NONE, f"AD user {args.shown} as wanted", state.facts())
-        return Diff(DiffKind.CHANGE, "; ".join(phrases), state.facts(), _after(args, state, plan))
-
-    def apply(self, args: Args, state: AdUserState, _ctx: StepContext) -> Logic[None]:
-        """New/Remove/Set-ADUser, Enable/Disable-ADAccount as planned."""
-        plan = _plan(args, state)
-        if plan.create:
-            yield from _create(args)
-            return
-        if plan.delete:
-            yield from run(change("Remove-ADUser", Identity=state.sid, Confirm=False))
-            return
-        for command in _updates(plan, state.sid or ""):
-            yield from run(command)
-
-    def undo(self, args: Args, state: AdUserState) -> tuple[Command, ...] | None:
-        """Delete a created account; restore enabled, PasswordNeverExpires, description (a
-        lockout is not restored: no cmdlet sets one, and it would lock clients out again)."""
-        plan = _plan(args, state)
-        if plan.delete:
-            return None  # a re-created account gets a new SID
-        if plan.create:
-            return (change("Remove-ADUser", Identity=args.name, Confirm=False),)
-        restore = _Plan(
-            enabled=None if plan.enabled is None else state.enabled,
-            never_expires=None if plan.never_expires is None else state.password_never_expires,
-            description=None if plan.description is None else (state.description or ""),
+    def plan(self, args: Args, state: AdUserState) -> _Plan:
+        """Delete, create, or the settings that differ (an unlock only while locked out)."""
+        if args.state == "absent":
+            return _Plan(delete=state.exists)
+        if not state.exists:
+            _check_creatable(args)
+            return _Plan(create=True)
+        return _Plan(
+            enabled=accounts.differs(args.enabled, state.enabled),
+            never_expires=accounts.differs(
+                args.password_never_expires, state.password_never_expires
+            ),
+            description=_text_differs(args.description, state.description),
+            unlock=bool(args.unlocked and state.locked_out),
         )
-        return tuple(_updates(restore, state.sid or ""))
+
+    def after(self, args: Args, state: AdUserState, plan: _Plan) -> dict[str, Any]:
+        """The account as New-ADUser makes it, or the probed one with the planned changes."""
+        if plan.delete:
+            return {"exists": False}
+        if plan.create:
+            return _created(args)
+        changed = {
+            "enabled": plan.enabled,
+            "password_never_expires": plan.never_expires,
+            "description": plan.description,
+            "locked_out": False if plan.unlock else None,
+        }
+        return {**state.facts(), **{k: v for k, v in changed.items() if v is not None}}
+
+    def create(self, args: Args) -> Logic[str | None]:
+        """New-ADUser with every setting (nothing is left to update afterwards)."""
+        yield from _create(args)
+        return args.name
+
+    def delete(self, state: AdUserState) -> Command:
+        """Remove-ADUser -Confirm:$false by SID."""
+        return change("Remove-ADUser", Identity=state.sid, Confirm=False)
+
+    def delete_created(self, args: Args) -> Command:
+        """Remove-ADUser -Confirm:$false by name."""
+        return change("Remove-ADUser", Identity=args.name, Confirm=False)
+
+    def updates(self, plan: _Plan, identity: str | None) -> list[Command]:
+        """Unlock-ADAccount, Enable/Disable-ADAccount, Set-ADUser as planned."""
+        return _updates(plan, identity or "")
+
+    def restoring(self, plan: _Plan, state: AdUserState) -> _Plan:
+        """Enabled, PasswordNeverExpires and the description as probed (a lockout is not
+        restored: no cmdlet sets one, and it would lock clients out again)."""
+        return _Plan(
+            enabled=accounts.restored(plan.enabled, state.enabled),
+            never_expires=accounts.restored(plan.never_expires, state.password_never_expires),
+            description=accounts.restored(plan.description, state.description or ""),
+        )
 
 
 def _updates(plan: _Plan, identity: str) -> list[Command]:

@@ -64,8 +64,8 @@ State = Literal["present", "absent"]
 
 # A SID, or the machine/domain-relative form "S-1-5-21-*-501": the account with RID 501 of
 # the host's own SAM (or of the domain on a DC). Guest's name is localised and, on a domain
-# member, an unqualified "Guest" resolves to the domain Guest (windows-semantics §0.6), so
-# playbooks address it by RID.
+# member, an unqualified "Guest" resolves to the domain Guest (Add-LocalGroupMember on
+# Microsoft Learn; PowerShell/PowerShell#12289), so playbooks address it by RID.
 SID_PATTERN = r"^S-1-(?:\d+-)*\d+$|^S-1-5-21-\*-\d+$"
 Sid = Annotated[
     str,

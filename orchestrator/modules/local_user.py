@@ -1,10 +1,12 @@
 """local_user: a local account on a member server or workstation (by name or SID).
 
-The local Guest is addressed as `S-1-5-21-*-501`: its name is localised and, on a domain
-member, an unqualified "Guest" resolves to the domain Guest (windows-semantics §0.6), so the
-probe enumerates Get-LocalUser and picks the account whose SID ends in -501 (§1.1).
-Enable/Disable-LocalUser are silent no-ops when already in state, but Add-LocalGroupMember
-raises MemberExists, so memberships are read first (§0.5).
+The local Guest is addressed as `S-1-5-21-*-501`: its name is localised (and can be renamed
+by policy) and, on a domain member, an unqualified "Guest" resolves to the domain Guest
+(Add-LocalGroupMember, Microsoft Learn), so the probe enumerates Get-LocalUser and picks the
+account whose SID ends in -501 (the well-known Guest RID: Security identifiers, Microsoft
+Learn). Enable/Disable-LocalUser are silent no-ops when already in state, but
+Add-LocalGroupMember raises MemberExists (Microsoft.PowerShell.LocalAccounts docs), so
+memberships are read first. The shared account logic is orchestrator.modules.accounts.
 """
 
 from __future__ import annotations
@@ -17,14 +19,8 @@ from pydantic import Field, model_validator
 
 from orchestrator.commands import SWITCH, Command
 from orchestrator.errors import StepError
-from orchestrator.modules.base import (
-    ArgsModel,
-    ModuleSpec,
-    SecretArg,
-    Sid,
-    State,
-    irreversible_when_absent,
-)
+from orchestrator.modules import accounts
+from orchestrator.modules.base import ModuleSpec, SecretArg, Sid, irreversible_when_absent
 from orchestrator.modules.logic import (
     change,
     first,
@@ -36,17 +32,16 @@ from orchestrator.modules.logic import (
     run,
     same_sid,
 )
-from orchestrator.modules.protocol import Diff, DiffKind, Logic, ModuleTraits, StepContext
+from orchestrator.modules.protocol import Logic, StepContext
 
 USER_NOT_FOUND = "UserNotFound"
 
 
-class Args(ArgsModel):
+class Args(accounts.AccountArgs):
     """Arguments of local_user."""
 
-    name: str | None = Field(None, min_length=1, max_length=20, description="account name")
+    name: accounts.AccountName | None = Field(None, description="account name")
     sid: Sid | None = Field(None, description="the account's SID, e.g. S-1-5-21-*-501 (Guest)")
-    state: State = "present"
     enabled: bool | None = Field(None, description="enabled (true) or disabled (false)")
     groups: tuple[str, ...] = Field((), description="local groups (names or SIDs) to be in")
     password: SecretArg | None = Field(None, description="for a new account only")
@@ -54,18 +49,11 @@ class Args(ArgsModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        if (self.name is None) == (self.sid is None):
-            raise ValueError("give exactly one of 'name' or 'sid'")
         if self.state == "absent" and (self.enabled is not None or self.groups or self.password):
             raise ValueError("an absent account takes no 'enabled', 'groups' or 'password'")
         if self.password is not None and self.sid is not None:
             raise ValueError("'password' creates an account, which needs a 'name', not a 'sid'")
         return self
-
-    @property
-    def shown(self) -> str:
-        """The account as the playbook names it."""
-        return self.name or self.sid or ""
 
 
 @dataclass(frozen=True)
@@ -77,24 +65,16 @@ class Membership:
 
 
 @dataclass(frozen=True)
-class LocalUserState:
+class LocalUserState(accounts.AccountState):
     """What Get-LocalUser and Get-LocalGroupMember said."""
 
-    exists: bool
-    name: str | None = None
-    sid: str | None = None
     enabled: bool | None = None
     description: str | None = None
     groups: tuple[Membership, ...] = ()
 
-    def facts(self) -> dict[str, Any]:
-        """JSON-able, for a Diff."""
-        if not self.exists:
-            return {"exists": False}
+    def settings(self) -> dict[str, Any]:
+        """Enabled, description, the wanted groups it is in."""
         return {
-            "exists": True,
-            "name": self.name,
-            "sid": self.sid,
             "enabled": self.enabled,
             "description": self.description,
             "groups": [m.group for m in self.groups if m.member],
@@ -129,39 +109,17 @@ def member_sids(group: str) -> Logic[list[str]]:
 
 
 @dataclass(frozen=True)
-class _Plan:
-    """What apply does, derived from the arguments and the probed state."""
+class _Plan(accounts.AccountPlan):
+    """What apply does to a local user: the shared plan and the groups it joins (or, in an
+    undo, leaves)."""
 
-    create: bool = False
-    delete: bool = False
-    enabled: bool | None = None  # set to this
-    description: str | None = None  # set to this
     add_groups: tuple[str, ...] = ()
+    remove_groups: tuple[str, ...] = ()
 
-    def phrases(self, who: str) -> list[str]:
-        """What it does, in words."""
-        table = (
-            (self.create, f"create local user {who}"),
-            (self.delete, f"delete local user {who}"),
-            (self.enabled is True, f"enable {who}"),
-            (self.enabled is False, f"disable {who}"),
-            (self.description is not None, f"set the description of {who}"),
-            (bool(self.add_groups), f"add {who} to {', '.join(self.add_groups)}"),
-        )
-        return [text for wanted, text in table if wanted]
-
-
-def _plan(args: Args, state: LocalUserState) -> _Plan:
-    if args.state == "absent":
-        return _Plan(delete=state.exists)
-    missing = tuple(m.group for m in state.groups if not m.member)
-    if not state.exists:
-        _check_creatable(args)
-        return _Plan(create=True, add_groups=missing)
-    enabled = args.enabled if args.enabled not in (None, state.enabled) else None
-    wanted_text = args.description
-    description = wanted_text if wanted_text not in (None, state.description) else None
-    return _Plan(enabled=enabled, description=description, add_groups=missing)
+    def settings(self, who: str) -> tuple[tuple[bool, str], ...]:
+        """The description, the groups to join."""
+        joins = (bool(self.add_groups), f"add {who} to {', '.join(self.add_groups)}")
+        return (*super().settings(who), joins)
 
 
 def _check_creatable(args: Args) -> None:
@@ -171,32 +129,15 @@ def _check_creatable(args: Args) -> None:
         raise StepError(f"local user {args.name} does not exist; creating it needs a 'password'")
 
 
-def _after(args: Args, state: LocalUserState, plan: _Plan) -> dict[str, Any]:
-    if plan.delete:
-        return {"exists": False}
-    before = state.facts()
-    enabled = plan.enabled if plan.enabled is not None else state.enabled
-    if plan.create:
-        enabled = args.enabled is not False  # New-LocalUser: Enabled unless -Disabled
-    groups = [m.group for m in state.groups if m.member] + list(plan.add_groups)
-    return {
-        **before,
-        "exists": True,
-        "name": state.name or args.name,
-        "enabled": enabled,
-        "description": _first_given(plan.description, state.description, args.description),
-        "groups": groups,
-    }
-
-
 def _first_given(*values: str | None) -> str | None:
     return next((v for v in values if v is not None), None)
 
 
-class LocalUser(ModuleTraits):
+class LocalUser(accounts.AccountModule[Args, LocalUserState, _Plan]):
     """The local_user module."""
 
     name = "local_user"
+    noun = "local user"
 
     def probe(self, args: Args, _ctx: StepContext) -> Logic[LocalUserState]:
         """Get-LocalUser, then Get-LocalGroupMember of each wanted group."""
@@ -217,60 +158,72 @@ class LocalUser(ModuleTraits):
             tuple(groups),
         )
 
-    def diff(self, args: Args, state: LocalUserState) -> Diff:
-        """No change, or the account's creation, deletion, state or memberships."""
-        plan = _plan(args, state)
-        phrases = plan.phrases(state.name or args.shown)
-        if not phrases:
-            return Diff(DiffKind.NONE, f"local user {args.shown} as wanted", state.facts())
-        return Diff(DiffKind.CHANGE, "; ".join(phrases), state.facts(), _after(args, state, plan))
-
-    def apply(self, args: Args, state: LocalUserState, _ctx: StepContext) -> Logic[None]:
-        """New/Remove/Enable/Disable/Set-LocalUser and Add-LocalGroupMember as planned."""
-        plan = _plan(args, state)
-        if plan.delete:
-            yield from run(change("Remove-LocalUser", SID=state.sid))
-            return
-        sid = state.sid
-        if plan.create:
-            sid = yield from _create(args)
-        for command in _updates(plan, sid):
-            yield from run(command)
-
-    def undo(self, args: Args, state: LocalUserState) -> tuple[Command, ...] | None:
-        """Delete a created account; restore the enabled state, description, memberships."""
-        plan = _plan(args, state)
-        if plan.delete:
-            return None  # a re-created account gets a new SID
-        if plan.create:
-            return (change("Remove-LocalUser", Name=args.name),)
-        undo = _Plan(
-            enabled=None if plan.enabled is None else state.enabled,
-            description=None if plan.description is None else state.description,
+    def plan(self, args: Args, state: LocalUserState) -> _Plan:
+        """Delete, create, or the settings that differ; and the wanted groups it is not in."""
+        if args.state == "absent":
+            return _Plan(delete=state.exists)
+        missing = tuple(m.group for m in state.groups if not m.member)
+        if not state.exists:
+            _check_creatable(args)
+            return _Plan(create=True, add_groups=missing)
+        return _Plan(
+            enabled=accounts.differs(args.enabled, state.enabled),
+            description=accounts.differs(args.description, state.description),
+            add_groups=missing,
         )
-        restore = list(_updates(undo, state.sid))
-        restore += [
-            change("Remove-LocalGroupMember", **group_selector(g), Member=[state.sid])
-            for g in plan.add_groups
-        ]
-        return tuple(restore)
 
+    def after(self, args: Args, state: LocalUserState, plan: _Plan) -> dict[str, Any]:
+        """The probed account (or the one New-LocalUser makes) with the planned changes."""
+        if plan.delete:
+            return {"exists": False}
+        enabled = plan.enabled if plan.enabled is not None else state.enabled
+        if plan.create:
+            enabled = args.enabled is not False  # New-LocalUser: Enabled unless -Disabled
+        groups = [m.group for m in state.groups if m.member] + list(plan.add_groups)
+        return {
+            **state.facts(),
+            "exists": True,
+            "name": state.name or args.name,
+            "enabled": enabled,
+            "description": _first_given(plan.description, state.description, args.description),
+            "groups": groups,
+        }
 
-def _create(args: Args) -> Logic[str]:
-    """New-LocalUser -Password <SecureString>; returns the new account's SID."""
-    result = yield from run(
-        change(
-            "New-LocalUser",
-            Name=args.name,
-            Password=args.password,
-            Description=args.description,
-            Disabled=SWITCH if args.enabled is False else None,
+    def create(self, args: Args) -> Logic[str | None]:
+        """New-LocalUser -Password <SecureString>; returns the new account's SID."""
+        result = yield from run(
+            change(
+                "New-LocalUser",
+                Name=args.name,
+                Password=args.password,
+                Description=args.description,
+                Disabled=SWITCH if args.enabled is False else None,
+            )
         )
-    )
-    created = first(result)
-    if created is None or not created.get("SID"):
-        raise StepError(f"New-LocalUser {args.name} returned no account")
-    return str(created["SID"])
+        created = first(result)
+        if created is None or not created.get("SID"):
+            raise StepError(f"New-LocalUser {args.name} returned no account")
+        return str(created["SID"])
+
+    def delete(self, state: LocalUserState) -> Command:
+        """Remove-LocalUser by SID."""
+        return change("Remove-LocalUser", SID=state.sid)
+
+    def delete_created(self, args: Args) -> Command:
+        """Remove-LocalUser by name."""
+        return change("Remove-LocalUser", Name=args.name)
+
+    def updates(self, plan: _Plan, identity: str | None) -> list[Command]:
+        """Enable/Disable/Set-LocalUser, Add- and Remove-LocalGroupMember as planned."""
+        return _updates(plan, identity)
+
+    def restoring(self, plan: _Plan, state: LocalUserState) -> _Plan:
+        """The enabled state and description as probed, out of the groups it joined."""
+        return _Plan(
+            enabled=accounts.restored(plan.enabled, state.enabled),
+            description=accounts.restored(plan.description, state.description),
+            remove_groups=plan.add_groups,
+        )
 
 
 def _updates(plan: _Plan, sid: str | None) -> list[Command]:
@@ -280,10 +233,13 @@ def _updates(plan: _Plan, sid: str | None) -> list[Command]:
         commands.append(change(verb, SID=sid))
     if plan.description is not None:
         commands.append(change("Set-LocalUser", SID=sid, Description=plan.description))
-    commands += [
-        change("Add-LocalGroupMember", **group_selector(g), Member=[sid]) for g in plan.add_groups
-    ]
+    commands += [_membership("Add", g, sid) for g in plan.add_groups]
+    commands += [_membership("Remove", g, sid) for g in plan.remove_groups]
     return commands
+
+
+def _membership(verb: str, group: str, sid: str | None) -> Command:
+    return change(f"{verb}-LocalGroupMember", **group_selector(group), Member=[sid])
 
 
 SPEC = ModuleSpec(

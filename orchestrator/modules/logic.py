@@ -2,7 +2,7 @@
 
 Read-only commands are built with `read`, changes with `change`: a change is marked
 `mutating` (plan mode never forwards it) and carries `-ErrorAction Stop`, so a non-terminating
-error record fails it instead of being lost (windows-semantics §1.0).
+error record fails it instead of being lost (-ErrorAction in about_CommonParameters).
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from orchestrator.errors import RemoteError
 from orchestrator.modules.protocol import Logic
 
 STOP = "Stop"
-# AD cmdlets: identity not found is TERMINATING, with this ErrorId (§1.2)
+# AD cmdlets: identity not found is TERMINATING, with this ErrorId (as captured in
+# EvotecIT/PSWinDocumentation#4)
 AD_NOT_FOUND = (
     "ActiveDirectoryCmdlet:Microsoft.ActiveDirectory.Management.ADIdentityNotFoundException"
 )

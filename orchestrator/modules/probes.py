@@ -15,7 +15,7 @@ from orchestrator.modules.ad_user import ad_identity, find_ad_user
 from orchestrator.modules.base import ACCOUNT_PATTERN, ArgsModel, Sid
 from orchestrator.modules.local_user import find_user
 from orchestrator.modules.logic import first, objects, read, run, same_name
-from orchestrator.modules.protocol import Logic
+from orchestrator.modules.protocol import Logic, StepContext
 from orchestrator.modules.registry import read_value
 from orchestrator.modules.registry import shown as registry_shown
 
@@ -28,9 +28,10 @@ class SmsClientStatus(ArgsModel):
     """Check-in state of the site's clients, polled on the site server.
 
     Values: total, checked_in, checked_in_ratio, failing, pending, uninstalled,
-    uninstalled_ratio, aware (clients that know `account`), aware_ratio, missing (clients
-    asked for that the site does not know: counted in total, in no other value). With no
-    client to count, every ratio is 1.0: there is nothing left to wait for.
+    uninstalled_ratio, aware (clients that know `account`), aware_ratio, stragglers (the
+    names of the clients not checked in yet), missing (clients asked for that the site does
+    not know: counted in total, in no other value). Clients that left the run are not
+    counted. With no client to count, every ratio is 1.0: there is nothing left to wait for.
     """
 
     site_code: str = Field(pattern=r"^[A-Za-z0-9]{3}$")
@@ -80,17 +81,30 @@ def _ratio(part: int, total: int) -> float:
     return part / total if total else 1.0
 
 
-def sms_client_status(args: SmsClientStatus) -> Logic[Values]:
-    """Get-CMClientStatus [-Name clients], counted here (windows-semantics §2.3)."""
-    if args.clients == ():
+def sms_client_status(args: SmsClientStatus, ctx: StepContext) -> Logic[Values]:
+    """Get-CMClientStatus [-Name clients] (the lab's ConfigMgr-style cmdlet), counted here.
+    Clients that left the run (their uninstall failed, they were unreachable) are not waited
+    for: nobody will reinstall them."""
+    clients = _still_in_run(args.clients, ctx)
+    if clients == ():
         return _counts([], 0, None)
     result = yield from run(
-        read("Get-CMClientStatus", SiteCode=args.site_code, Name=args.clients),
+        read("Get-CMClientStatus", SiteCode=args.site_code, Name=clients),
         allow={CLIENT_NOT_FOUND},
     )
     found = [c for c in objects(result) if same_name(str(c.get("SiteCode")), args.site_code)]
-    total = len(args.clients) if args.clients is not None else len(found)
-    return _counts(found, max(total, len(found)), args.account)
+    total = len(clients) if clients is not None else len(found)
+    values = _counts(found, max(total, len(found)), args.account)
+    unknown = {c.lower() for c in clients or ()} - {str(c.get("Name")).lower() for c in found}
+    values["stragglers"] = sorted([*values["stragglers"], *unknown])
+    return values
+
+
+def _still_in_run(clients: tuple[str, ...] | None, ctx: StepContext) -> tuple[str, ...] | None:
+    if clients is None or ctx.left_run is None:
+        return clients
+    left = {name.lower() for name in ctx.left_run()}
+    return tuple(c for c in clients if c.lower() not in left)
 
 
 def _knows(client: Mapping[str, Any], account: str) -> bool:
@@ -103,6 +117,7 @@ def _counts(clients: list[Mapping[str, Any]], total: int, account: str | None) -
     status = [str(c.get("Status")) for c in clients]
     aware = sum(1 for c in clients if account and _knows(c, account))
     checked_in, uninstalled = status.count("CheckedIn"), status.count("Uninstalled")
+    waiting = [str(c.get("Name")) for c in clients if c.get("Status") != "CheckedIn"]
     return {
         "total": total,
         "checked_in": checked_in,
@@ -114,10 +129,11 @@ def _counts(clients: list[Mapping[str, Any]], total: int, account: str | None) -
         "aware": aware,
         "aware_ratio": _ratio(aware, total),
         "missing": total - len(clients),
+        "stragglers": sorted(waiting),  # clients not checked in (or unknown to the site)
     }
 
 
-def service_status(args: ServiceStatus) -> Logic[Values]:
+def service_status(args: ServiceStatus, _ctx: StepContext) -> Logic[Values]:
     """Get-Service -Name (a missing service is exists: false)."""
     result = yield from run(read("Get-Service", Name=args.name), allow={NO_SUCH_SERVICE})
     found = first(result)
@@ -126,13 +142,13 @@ def service_status(args: ServiceStatus) -> Logic[Values]:
     return {"exists": True, "status": found.get("Status"), "start_type": found.get("StartType")}
 
 
-def registry_value(args: RegistryValue) -> Logic[Values]:
+def registry_value(args: RegistryValue, _ctx: StepContext) -> Logic[Values]:
     """Get-ItemProperty, as the registry module reads a value."""
     state = yield from read_value(args.path, args.name)
     return {"exists": state.exists, "value": registry_shown(state.data)}
 
 
-def ad_user_status(args: AdUserStatus) -> Logic[Values]:
+def ad_user_status(args: AdUserStatus, _ctx: StepContext) -> Logic[Values]:
     """Get-ADUser -Properties LockedOut,BadLogonCount."""
     identity = yield from ad_identity(args.name, args.sid)
     user = yield from find_ad_user(identity, ["LockedOut", "BadLogonCount"])
@@ -146,7 +162,7 @@ def ad_user_status(args: AdUserStatus) -> Logic[Values]:
     }
 
 
-def local_user_status(args: LocalUserStatus) -> Logic[Values]:
+def local_user_status(args: LocalUserStatus, _ctx: StepContext) -> Logic[Values]:
     """Get-LocalUser by name, SID or relative SID."""
     user = yield from find_user(args.name, args.sid)
     if user is None:
@@ -154,7 +170,7 @@ def local_user_status(args: LocalUserStatus) -> Logic[Values]:
     return {"exists": True, "enabled": user.get("Enabled")}
 
 
-READERS: dict[str, Callable[[Any], Logic[Values]]] = {
+READERS: dict[str, Callable[[Any, StepContext], Logic[Values]]] = {
     "sms_client_status": sms_client_status,
     "service": service_status,
     "registry": registry_value,

@@ -1,10 +1,11 @@
 """process: run a program and wait for it (Start-Process -Wait -PassThru), e.g. Smsman.exe.
 
 Start-Process -Wait waits for the program and every process it starts (a job object), and
-only -PassThru returns the Process whose ExitCode we check (windows-semantics §0.11, §1.7);
-calling a GUI program such as Smsman.exe directly would not wait. `creates`/`removes` are
-guards read with Test-Path. Windows PowerShell 5.1 joins -ArgumentList with spaces without
-quoting, so an argument holding a space is quoted here. What a program did cannot be undone.
+only -PassThru returns the Process whose ExitCode we check (Start-Process on Microsoft Learn;
+PowerShell/PowerShell#15555); calling a GUI program such as Smsman.exe directly would not
+wait. `creates`/`removes` are guards read with Test-Path. Windows PowerShell 5.1 joins
+-ArgumentList with spaces without quoting, so an argument holding a space is quoted here. What
+a program did cannot be undone.
 """
 
 from __future__ import annotations

@@ -78,6 +78,7 @@ class StepContext:
     variables: Mapping[str, Any] = field(default_factory=dict)
     evaluate: Callable[[str, Mapping[str, Any]], Any] | None = None  # `until:` expressions
     monotonic: Callable[[], float] | None = None  # for timeouts; injectable in tests
+    left_run: Callable[[], frozenset[str]] | None = None  # hosts out of the run (waits skip them)
 
 
 class ModuleTraits:

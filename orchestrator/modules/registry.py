@@ -1,13 +1,13 @@
 """registry: one registry value, e.g. the SMS client's "Site Config Last Checked" (method 2).
 
 A value is read with one Get-ItemProperty: its "no such value" is a non-terminating
-PSArgumentException, its "no such key" a PathNotFound (windows-semantics §1.3, §1.6), so a
-step with nothing to change costs one pipeline. Neither tells
-a value's REG_ type: a REG_SZ and a REG_EXPAND_SZ (or a REG_DWORD and a REG_QWORD) holding the
-same data look alike, a REG_EXPAND_SZ reads back expanded, and a REG_DWORD above 2^31 reads
-back negative (Int32). The diff says so where it matters, and an undo restores the old value
-with the type its data suggests. Set-ItemProperty keeps an existing value's type unless -Type
-is given (S27), so apply always passes it.
+PSArgumentException, its "no such key" a PathNotFound (as Windows PowerShell 5.1 reports
+them), so a step with nothing to change costs one pipeline. Neither tells a value's REG_
+type: a REG_SZ and a REG_EXPAND_SZ (or a REG_DWORD and a REG_QWORD) holding the same data look
+alike, a REG_EXPAND_SZ reads back expanded, and a REG_DWORD above 2^31 reads back negative
+(Int32). The diff says so where it matters, and an undo restores the old value with the type
+its data suggests. Set-ItemProperty keeps an existing value's type unless -Type
+is given (PowerShell's RegistryProvider.cs), so apply always passes it.
 """
 
 from __future__ import annotations

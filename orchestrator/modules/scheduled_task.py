@@ -1,9 +1,11 @@
 """scheduled_task: a one-shot task registered as SYSTEM (the same kind the failsafe uses).
 
 Registered with `Register-ScheduledTask -Xml -Force` from `task_xml` (one TimeTrigger with an
-EndBoundary, so that StartWhenAvailable and DeleteExpiredTaskAfter are valid, S24). -Force
-replaces an existing task (without it: HRESULT 0x800700b7), which cannot be undone: the old
-definition is not kept. Unregister-ScheduledTask prompts unless -Confirm:$false (§0.7).
+EndBoundary, so that StartWhenAvailable and DeleteExpiredTaskAfter are valid: ITaskSettings on
+Microsoft Learn). -Force replaces an existing task (without it: HRESULT 0x800700b7), which
+cannot be undone: the old definition is not kept. Unregister-ScheduledTask prompts unless
+-Confirm:$false (its Microsoft Learn page), and a prompt fails in a session without a UI
+(e.g. psake/psake#62).
 """
 
 from __future__ import annotations
@@ -162,7 +164,8 @@ def _read(task: Mapping[str, Any]) -> TaskState:
 
 
 def _unregister(args: Args) -> Command:
-    # ConfirmImpact High: prompts (and fails over remoting) unless -Confirm:$false (§0.7)
+    # ConfirmImpact High: prompts (and fails over remoting) unless -Confirm:$false
+    # (Unregister-ScheduledTask on Microsoft Learn; psake/psake#62)
     return change("Unregister-ScheduledTask", TaskName=args.name, TaskPath=args.path, Confirm=False)
 
 

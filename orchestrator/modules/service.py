@@ -1,11 +1,11 @@
 """service: a Windows service started, stopped or restarted (e.g. the SMS client, Clisvcl).
 
 Start-Service on a running service and Stop-Service on a stopped one are no-ops, Restart stops
-a running service then starts it (windows-semantics §1.4); a missing service is
-NoServiceFoundForGivenName, a Disabled one CouldNotStartService. Stop-Service is sent without
--Force: a service with running dependents fails with ServiceHasDependentServices instead of
-silently stopping them too. Restarting in Q236052 method 2 is what makes the client evaluate
-its "Site Config Last Checked" age.
+a running service then starts it (Restart-Service on Microsoft Learn); a missing service is
+NoServiceFoundForGivenName, a Disabled one CouldNotStartService (error ids from PowerShell's
+Service.cs). Stop-Service is sent without -Force: a service with running dependents fails with
+ServiceHasDependentServices instead of silently stopping them too. Restarting in Q236052
+method 2 is what makes the client evaluate its "Site Config Last Checked" age.
 
 `if_missing: ok` is for a service that may legitimately vanish: an SMS client whose backdated
 value it read on its own retry cycle has already uninstalled itself (and its service) before

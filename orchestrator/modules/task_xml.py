@@ -2,7 +2,8 @@
 
 Used by the scheduled_task module and by a rollback window's failsafe, whose task undoes a
 window's changes on the host when no orchestrator is left to do it. The rules are the Task
-Scheduler's (windows-semantics §0.9, §1.5, S24): StartWhenAvailable applies only to a time
+Scheduler's (ITaskSettings::StartWhenAvailable and DeleteExpiredTaskAfter on Microsoft Learn;
+Task Scheduler Error and Success Constants): StartWhenAvailable applies only to a time
 trigger WITH an EndBoundary, and DeleteExpiredTaskAfter without one is SCHED_E_MISSINGNODE; a
 missed run starts about 10 minutes after the host is back. Well-known service accounts need
 no password (`LogonType` ServiceAccount).
@@ -136,7 +137,8 @@ def _principal(user: str) -> str:
 
 
 def _settings(task: OneShotTask) -> str:
-    # DeleteExpiredTaskAfter is valid only because the trigger has an EndBoundary (S24)
+    # DeleteExpiredTaskAfter is valid only because the trigger has an EndBoundary: a task
+    # expires once every trigger's EndBoundary has passed (ITaskSettings::DeleteExpiredTaskAfter)
     expire = task.delete_expired_after
     expire_xml = (
         ""

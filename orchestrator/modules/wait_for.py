@@ -130,10 +130,10 @@ class WaitState:
     holds: bool
 
 
-def _poll(args: Args) -> Logic[dict[str, Any]]:
+def _poll(args: Args, ctx: StepContext) -> Logic[dict[str, Any]]:
     name = args.probe_name
     probe_args = PROBES[name].model_validate(args.probe[name])
-    return (yield from READERS[name](probe_args))
+    return (yield from READERS[name](probe_args, ctx))
 
 
 def _holds(args: Args, ctx: StepContext, values: Mapping[str, Any]) -> bool:
@@ -149,10 +149,18 @@ def _default_evaluate() -> Callable[[str, Mapping[str, Any]], Any]:
     return Templar().evaluate
 
 
+SHOWN_STRAGGLERS = 5  # names in a progress line; the rest are counted
+
+
 def _sms_message(values: Mapping[str, Any]) -> str:
     text = f"{values['checked_in']}/{values['total']} clients checked in"
     if values.get("aware"):
         text += f", {values['aware']} know the account"
+    stragglers = list(values.get("stragglers") or ())
+    if stragglers:
+        shown = ", ".join(stragglers[:SHOWN_STRAGGLERS])
+        more = len(stragglers) - SHOWN_STRAGGLERS
+        text += f"; waiting for {shown}" + (f" and {more} more" if more > 0 else "")
     return text
 
 
@@ -174,7 +182,7 @@ class WaitFor(ModuleTraits):
 
     def probe(self, args: Args, ctx: StepContext) -> Logic[WaitState]:
         """Poll the probe once and evaluate `until`."""
-        values = yield from _poll(args)
+        values = yield from _poll(args, ctx)
         return WaitState(values, _holds(args, ctx, values))
 
     def diff(self, args: Args, state: WaitState) -> Diff:
@@ -198,7 +206,7 @@ class WaitFor(ModuleTraits):
                     f" {args.until} ({_message(args, values)})"
                 )
             yield Wait(min(args.interval.total_seconds(), remaining))
-            values = yield from _poll(args)
+            values = yield from _poll(args, ctx)
             yield Progress(_message(args, values), values)
             if _holds(args, ctx, values):
                 return

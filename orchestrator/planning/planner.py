@@ -15,16 +15,15 @@ import json
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from orchestrator.commands import Command, CommandResult, Connector, Transport
+from orchestrator.commands import Command, CommandResult, Transport
 from orchestrator.engine import events as ev
-from orchestrator.engine.breaker import CredentialBreaker, Rejection
-from orchestrator.engine.hoststep import module_for
-from orchestrator.engine.preflight import check_credentials
+from orchestrator.engine.breaker import Rejection
+from orchestrator.engine.fanout import Fanout, OutKind
+from orchestrator.engine.hoststep import ModuleLookup, module_for
 from orchestrator.engine.step import drive
 from orchestrator.engine.window import revert_budget
 from orchestrator.errors import AuthError, ConnectError, OrchestratorError
@@ -118,33 +117,32 @@ class WindowBudget:
 
 
 class Planner:
-    """Plans a bound playbook against hosts through a Connector, emitting events."""
+    """Plans a bound playbook against hosts through the command's fan-out, emitting events."""
 
     def __init__(
         self,
         playbook: Playbook,
         binding: Binding,
-        connector: Connector,
-        bus: ev.EventBus,
+        fanout: Fanout,
         *,
-        forks: int = 20,
-        usernames: Mapping[str, str] | None = None,
         templar: Templar | None = None,
+        modules: ModuleLookup = module_for,
     ) -> None:
         self.playbook = playbook
         self.binding = binding
-        self.connector = connector
-        self.bus = bus
-        self.forks = forks
-        self.usernames = usernames or {}
+        self.fanout = fanout
         self.templar = templar or Templar()
-        self.breaker = CredentialBreaker()
+        self.modules = modules
         self.result = PlanResult()
         self._changed: list[tuple[str, frozenset[Key]]] = []  # (step, resources)
         self._outcomes: dict[Key, tuple[str, str, Mapping[str, Any] | None]] = {}
-        self._out: dict[str, str] = {}  # host -> why it is not planned
         self._timings: list[float] = []
         self._lock = threading.Lock()
+
+    @property
+    def bus(self) -> ev.EventBus:
+        """The plan's events (the fan-out's)."""
+        return self.fanout.events
 
     def plan(self, run_id: str = "plan") -> PlanResult:
         """Predict every host x step; never sends a mutating command."""
@@ -152,61 +150,23 @@ class Planner:
         self.bus.emit(
             ev.RunStarted(run_id, self.playbook.name, tuple(h.name for h in hosts), _now())
         )
-        try:
-            with ThreadPoolExecutor(max_workers=self.forks) as pool:
-                self._preflight(pool, hosts)
-                for index, (step, targets) in enumerate(self.binding.steps):
-                    self._plan_step(pool, index, step, targets)
-        finally:
-            self.connector.close_all()
+        self.fanout.preflight(hosts)
+        for index, (step, targets) in enumerate(self.binding.steps):
+            self._plan_step(index, step, targets)
         self._budgets()
-        self.result.rejections = self.breaker.rejections()
+        self.result.rejections = self.fanout.rejections()
         self.bus.emit(ev.RunFinished(run_id, self.result.failed, _now()))
         return self.result
 
-    # -- preflight -------------------------------------------------------------------------
-
-    def _preflight(self, pool: ThreadPoolExecutor, hosts: Sequence[Host]) -> None:
-        check_credentials(pool, hosts, self.connector.authenticate, self)
-
-    def accepted(self, host: Host) -> None:
-        """Preflight: the host's credential works."""
-        credential, username = self._who(host)
-        self.bus.emit(ev.CredentialAccepted(credential, username, host.name))
-
-    def rejected(self, host: Host) -> None:
-        """Preflight: refused; no other host of this credential is contacted."""
-        credential, username = self._who(host)
-        if self.breaker.trip(Rejection(credential, username, host.name)):
-            self.bus.emit(ev.CredentialRejected(credential, username, host.name))
-
-    def unreachable(self, host: Host, error: ConnectError) -> None:
-        """Preflight: its steps will say unknown (host unreachable)."""
-        with self._lock:
-            self._out.setdefault(host.name, f"host unreachable: {error}")
-
-    def failed(self, host: Host, error: OrchestratorError) -> None:
-        """Preflight: another error; its steps will say unknown with it."""
-        with self._lock:
-            self._out.setdefault(host.name, f"host not planned: {error}")
-
-    def _who(self, host: Host) -> tuple[str, str]:
-        credential = host.connection.credential or "(none)"
-        return credential, self.usernames.get(credential, "")
-
-    # -- steps -----------------------------------------------------------------------------
-
-    def _plan_step(
-        self, pool: ThreadPoolExecutor, index: int, step: Step, targets: Sequence[Host]
-    ) -> None:
+    def _plan_step(self, index: int, step: Step, targets: Sequence[Host]) -> None:
         self.bus.emit(ev.StepStarted(index, step.name, step.module, tuple(h.name for h in targets)))
         earlier = list(self._changed)
-        futures = [pool.submit(self._plan_host, index, step, host, earlier) for host in targets]
-        wait(futures)
-        predictions = [f.result() for f in futures]
+        predictions = self.fanout.map(
+            targets, lambda host: self._plan_host(index, step, host, earlier)
+        )
         for prediction in predictions:
             self._record(prediction)
-        if not getattr(module_for(step.module), "read_only", False):  # a wait only reads
+        if not getattr(self.modules(step.module), "read_only", False):  # a wait only reads
             self._remember(step, targets, predictions)
         self.bus.emit(ev.StepFinished(index, step.name, {}))
 
@@ -263,7 +223,7 @@ class Planner:
         source, source_module, facts = entry
         if source != depends or source_module != step.module or facts is None:
             return None
-        module = module_for(step.module)
+        module = self.modules(step.module)
         state = getattr(module, "state_from_facts", lambda _f: None)(facts)
         if state is None:
             return None
@@ -283,24 +243,23 @@ class Planner:
         args = self.binding.args_of(step, host)
         if args is None:
             return replace(base, reason="no arguments were rendered for this host", failed=True)
-        module = module_for(step.module)
-        ctx = StepContext(host.name, variables, self.templar.evaluate, time.monotonic)
-        transport: PlanTransport | None = None
+        module = self.modules(step.module)
+        ctx = StepContext(
+            host.name, variables, self.templar.evaluate, time.monotonic, left_run=self.fanout.left
+        )
+        transport = PlanTransport(self.fanout.transport(host))
         try:
-            transport = PlanTransport(self.connector.transport(host))
             state = drive(module.probe(args, ctx), transport, sleep=time.sleep)
         except AuthError as exc:
-            self.rejected(host)
             return replace(base, reason=f"authentication failed: {exc}", failed=True)
         except ConnectError as exc:
-            self.unreachable(host, exc)
+            self.fanout.take_out(host, OutKind.UNREACHABLE, f"host unreachable: {exc}")
             return replace(base, reason=f"host unreachable: {exc}", failed=True)
         except OrchestratorError as exc:
             return replace(base, reason=f"probe failed: {exc}", failed=True)
         finally:
-            if transport is not None:
-                with self._lock:
-                    self._timings.extend(transport.timings)
+            with self._lock:
+                self._timings.extend(transport.timings)
         diff = module.diff(args, state)
         before, after = _clean(diff.before), _clean(diff.after)
         if getattr(module, "read_only", False):
@@ -321,11 +280,15 @@ class Planner:
         )
 
     def _blocked(self, host: Host) -> str:
-        rejection = self.breaker.rejection(host.connection.credential)
+        rejection = self.fanout.rejection(host)
         if rejection is not None:
             return f"host not contacted: credential '{rejection.credential}' was rejected"
-        with self._lock:
-            return self._out.get(host.name, "")
+        exclusion = self.fanout.exclusion(host)
+        if exclusion is None:
+            return ""
+        if exclusion.kind is OutKind.UNREACHABLE and not exclusion.reason.startswith("host"):
+            return f"host unreachable: {exclusion.reason}"
+        return exclusion.reason
 
     def _when(self, step: Step, variables: Mapping[str, Any]) -> bool:
         if step.when is None or isinstance(step.when, bool):
@@ -356,7 +319,7 @@ class Planner:
             ]
             budget = revert_budget(
                 hosts=len(hosts),
-                forks=self.forks,
+                forks=self.fanout.forks,
                 steps=len(window.steps),
                 latency=latency,
                 connect_timeout=max(timeouts, default=30.0),

@@ -67,6 +67,13 @@ class ConsoleObserver:
         self._print(f"  {label} {event.host}  {_escape(detail)}{extra}{ignored}")
 
     def _retrying(self, event: ev.Retrying) -> None:
+        if event.command:
+            if self.verbosity > 0:  # a resend at once is routine on a flaky network
+                self._print(
+                    f"  [dim]resend[/]      {event.host}  {_escape(event.command)} failed on the"
+                    f" way ({_escape(event.error)}); sent again at once"
+                )
+            return
         self._print(
             f"  [magenta]retry[/]       {event.host}  attempt {event.attempt} failed:"
             f" {_escape(event.error)}; next in {event.delay:.1f}s"

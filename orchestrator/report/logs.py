@@ -47,6 +47,7 @@ class LogObserver:
             attempt=event.attempt,
             delay=round(event.delay, 3),
             error=event.error,
+            resent=event.command or None,  # one command sent again, not the whole step
         )
 
     def _finished(self, event: ev.HostStepFinished) -> None:

@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from orchestrator.commands import Command, CommandResult
-from orchestrator.errors import AuthError, RemoteError
+from orchestrator.errors import AuthError, ConnectError, RemoteError
 from orchestrator.inventory.model import Host
 from orchestrator.modules.protocol import Diff, DiffKind, Logic, StepContext, Wait
 
@@ -23,6 +23,9 @@ class Script:
     delay: float = 0.0
     state: dict[str, Any] = field(default_factory=dict)
     refuse_value: str | None = None  # a Set to this value fails with a cmdlet error
+    set_errors: list[Exception] = field(default_factory=list)  # raised by Set, before it acts
+    lost_answers: int = 0  # Sets that act, then lose their answer (a dropped connection)
+    down: bool = False  # the host does not answer at all
 
 
 class FakeTransport:
@@ -41,11 +44,20 @@ class FakeTransport:
             if self.script.errors:
                 raise self.script.errors.pop(0)
         if command.cmdlet == "Set":
-            refused = self.script.refuse_value
-            if refused is not None and command.param("Value") == refused:
-                raise RemoteError("Set: access denied", fq_error_id="AccessDenied,Fake")
-            self.script.state["value"] = command.param("Value")
+            self._set(command)
         return CommandResult(command, (self.script.state.get("value"),))
+
+    def _set(self, command: Command) -> None:
+        if self.script.set_errors:
+            raise self.script.set_errors.pop(0)
+        refused = self.script.refuse_value
+        if refused is not None and command.param("Value") == refused:
+            raise RemoteError("Set: access denied", fq_error_id="AccessDenied,Fake")
+        self.script.state["value"] = command.param("Value")
+        self.shared.sets.append(self.host)
+        if self.script.lost_answers:
+            self.script.lost_answers -= 1
+            raise ConnectError(f"{self.host}: connection dropped after the host acted")
 
     def close(self) -> None:
         """Nothing to close."""
@@ -60,6 +72,7 @@ class FakeConnector:
         self.scripts = scripts or {}
         self.bad_credentials = bad or set()
         self.calls: list[tuple[str, str]] = []
+        self.sets: list[str] = []  # hosts, once per Set that took effect
         self.logons: list[str] = []
         self.running = 0
         self.peak = 0
@@ -70,6 +83,11 @@ class FakeConnector:
 
     def transport(self, host: Host) -> FakeTransport:
         return FakeTransport(host.name, self.scripts.setdefault(host.name, Script()), self)
+
+    def reachable(self, host: Host) -> None:
+        """A host scripted `down` does not answer (no logon is counted)."""
+        if self.scripts.get(host.name, Script()).down:
+            raise ConnectError(f"{host.name}: connection refused", connected=False)
 
     def authenticate(self, host: Host) -> None:
         self.logons.append(host.name)

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.app.apply import find_drift
 from orchestrator.app.plan import make_plan, plan_exit_code, plan_file
 from orchestrator.app.preparation import Prepared, Request, prepare
 from orchestrator.commands import Command, CommandResult
+from orchestrator.engine.fanout import Fanout
 from orchestrator.lab.harness import RunningLab
+from orchestrator.planning.drift import find_drift
 from orchestrator.planning.planfile import PlanFile, read_plan, write_plan
 from orchestrator.planning.planner import PlanResult, PlanTransport, PlanViolationError, Prediction
 
@@ -38,7 +39,8 @@ def _prepared(lab: RunningLab, tmp_path: Path, steps: str, *extra: str) -> Prepa
 
 
 def _plan(lab: RunningLab, prepared: Prepared) -> PlanResult:
-    _, result = make_plan(prepared, factory=lambda p: LabConnector(lab.backend, p.credentials))
+    with Fanout(LabConnector(lab.backend, prepared.credentials)) as fanout:
+        _, result = make_plan(prepared, fanout)
     return result
 
 
@@ -130,7 +132,8 @@ def test_a_rejected_credential_is_tried_once_and_exits_5(lab: RunningLab, tmp_pa
         Request(prepared.playbook_path, tmp_path / "lab" / "inventory.yml"), interactive=False
     )
     connector = LabConnector(lab.backend, prepared.credentials)
-    _, result = make_plan(prepared, factory=lambda _p: connector)
+    with Fanout(connector) as fanout:
+        _, result = make_plan(prepared, fanout)
     assert len(connector.logons) == 1
     assert plan_exit_code(result, detailed=False) == 5
     assert all(p.kind == "unknown" for p in result.predictions)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from orchestrator.engine import events as ev
+from orchestrator.engine.fanout import Fanout
 from orchestrator.engine.runner import Runner, RunResult, RunSettings
 from orchestrator.engine.step import Status
 from orchestrator.errors import AuthError, ConnectError, OperationTimeout, RemoteError
@@ -54,6 +55,7 @@ def _run(
     *,
     module: Any = None,
     settings: RunSettings | None = None,
+    forks: int = 20,
     header: str = "",
 ) -> tuple[RunResult, Events, list[float]]:
     (tmp_path / "inv.yml").write_text(INVENTORY)
@@ -65,16 +67,16 @@ def _run(
     assert not binding.problems, binding.problems
     events = Events()
     slept: list[float] = []
-    runner = Runner(
-        playbook,
-        binding,
-        connector,
-        ev.EventBus([events.append]),
-        settings=settings,
-        modules=modules(module or SetValue()),
-        sleep=slept.append,
-    )
-    return runner.run(), events, slept
+    with Fanout(connector, forks=forks, events=ev.EventBus([events.append])) as fanout:
+        runner = Runner(
+            playbook,
+            binding,
+            fanout,
+            settings=settings,
+            modules=modules(module or SetValue()),
+            sleep=slept.append,
+        )
+        return runner.run(), events, slept
 
 
 def _step(name: str, on: str, value: str = "v", extra: str = "") -> str:
@@ -104,21 +106,57 @@ def test_a_second_run_changes_nothing(tmp_path: Path) -> None:
 def test_parallelism_is_bounded_by_forks(tmp_path: Path) -> None:
     """With forks=2, never more than two hosts are worked on at once."""
     connector = FakeConnector({h: Script(delay=0.05) for h in ("s1", "s2", "s3", "w1", "w2")})
-    _run(tmp_path, _step("one", "all"), connector, settings=RunSettings(forks=2))
+    _run(tmp_path, _step("one", "all"), connector, forks=2)
     assert connector.peak == 2
 
 
-def test_transient_errors_are_retried_with_backoff(tmp_path: Path) -> None:
-    """ConnectError twice then success: three attempts, with the policy's delays and no real sleep."""
+def test_a_read_only_command_is_resent_at_once(tmp_path: Path) -> None:
+    """A probe that fails on the way is sent again at once: one step attempt, short pauses."""
     connector = FakeConnector(
-        {"s1": Script(errors=[ConnectError("refused"), OperationTimeout("slow")])}
+        {"s1": Script(errors=[ConnectError("dropped"), OperationTimeout("slow")])}
+    )
+    extra = ", retry: {attempts: 3, delay: 2s, backoff: 3, max_delay: 1m}"
+    _, events, slept = _run(tmp_path, _step("one", "s1", extra=extra), connector)
+    assert slept == [0.05, 0.1]
+    assert [(e.attempt, e.command) for e in events.of(ev.Retrying)] == [(1, "Get"), (2, "Get")]
+    (finished,) = events.of(ev.HostStepFinished)
+    assert (finished.status, finished.attempts) == (Status.CHANGED, 1)
+
+
+def test_a_changing_command_goes_back_to_the_step_with_backoff(tmp_path: Path) -> None:
+    """A Set that may have reached the host is not resent: the step probes again after the
+    policy's delays, and the attempts are counted as they happened."""
+    connector = FakeConnector(
+        {"s1": Script(set_errors=[ConnectError("dropped"), OperationTimeout("slow")])}
     )
     extra = ", retry: {attempts: 3, delay: 2s, backoff: 3, max_delay: 1m}"
     _, events, slept = _run(tmp_path, _step("one", "s1", extra=extra), connector)
     assert slept == [2.0, 6.0]
-    assert [e.attempt for e in events.of(ev.Retrying)] == [1, 2]
+    assert [(e.attempt, e.command) for e in events.of(ev.Retrying)] == [(1, ""), (2, "")]
+    assert [c for _, c in connector.calls] == ["Get", "Set"] * 3
     (finished,) = events.of(ev.HostStepFinished)
     assert (finished.status, finished.attempts) == (Status.CHANGED, 3)
+
+
+def test_a_change_whose_answer_was_lost_is_made_once_and_reported_changed(tmp_path: Path) -> None:
+    """The host acted, then the connection dropped: the next attempt's probe finds the change
+    made, so it is not made again, and the step says changed (not ok)."""
+    connector = FakeConnector({"s1": Script(lost_answers=1)})
+    _, events, _ = _run(tmp_path, _step("one", "s1"), connector)
+    assert connector.sets == ["s1"]
+    (finished,) = events.of(ev.HostStepFinished)
+    assert (finished.status, finished.attempts) == (Status.CHANGED, 2)
+    assert "its answer was lost" in finished.summary
+
+
+def test_a_failed_step_reports_every_attempt_it_made(tmp_path: Path) -> None:
+    """A step that fails after its retries says how many attempts it made (not 1)."""
+    dropped: list[Exception] = [ConnectError("dropped") for _ in range(3)]
+    connector = FakeConnector({"s1": Script(set_errors=dropped)})
+    result, events, _ = _run(tmp_path, _step("one", "s1"), connector)
+    (finished,) = events.of(ev.HostStepFinished)
+    assert (finished.status, finished.attempts) == (Status.UNREACHABLE, 3)
+    assert result.failed
 
 
 def test_authentication_failures_are_never_retried(tmp_path: Path) -> None:
@@ -130,7 +168,7 @@ def test_authentication_failures_are_never_retried(tmp_path: Path) -> None:
         tmp_path,
         _step("one", "s1") + _step("two", "cap_server", "w"),
         connector,
-        settings=RunSettings(forks=1),
+        forks=1,
     )
     assert slept == []
     assert [c for h, c in connector.calls if h == "s1"] == ["Get"]
@@ -166,7 +204,7 @@ def test_when_false_skips_and_failed_hosts_leave_the_run(tmp_path: Path) -> None
         "s3": Status.SKIPPED,
     }
     assert set(events.finished("two")) == {"s1", "s3"}
-    assert result.failed_hosts == {"s2": "boom"}
+    assert result.failed_hosts == {"s2": "'one': boom"}
 
 
 def test_ignore_errors_keeps_the_host(tmp_path: Path) -> None:
@@ -244,21 +282,21 @@ def _run_with_clock(
     )
     events = Events()
     slept: list[float] = []
-    runner = Runner(
-        playbook,
-        binding,
-        connector,
-        ev.EventBus([events.append]),
-        modules=modules(SetValue(wait=60)),
-        sleep=slept.append,
-        monotonic=lambda: next(clock),
-    )
-    return runner.run(), events, slept
+    with Fanout(connector, events=ev.EventBus([events.append])) as fanout:
+        runner = Runner(
+            playbook,
+            binding,
+            fanout,
+            modules=modules(SetValue(wait=60)),
+            sleep=slept.append,
+            monotonic=lambda: next(clock),
+        )
+        return runner.run(), events, slept
 
 
 @pytest.mark.parametrize("forks", [1, 5])
 def test_every_host_gets_a_result(tmp_path: Path, forks: int) -> None:
     """Whatever the parallelism, each targeted host gets exactly one result per step."""
     connector = FakeConnector()
-    _, events, _ = _run(tmp_path, _step("one", "all"), connector, settings=RunSettings(forks=forks))
+    _, events, _ = _run(tmp_path, _step("one", "all"), connector, forks=forks)
     assert sorted(events.finished("one")) == ["s1", "s2", "s3", "w1", "w2"]

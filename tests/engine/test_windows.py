@@ -12,6 +12,7 @@ import pytest
 
 from orchestrator.commands import Command
 from orchestrator.engine import events as ev
+from orchestrator.engine.fanout import Fanout
 from orchestrator.engine.runner import Runner, RunResult
 from orchestrator.engine.window import PendingChange, check_feasible, revert_budget
 from orchestrator.errors import WindowError
@@ -114,17 +115,17 @@ def _run(
     def failsafes(window: Window) -> Failsafes:
         return safes
 
-    runner = Runner(
-        playbook,
-        binding,
-        connector,
-        ev.EventBus([observe]),
-        modules=modules(SetValue()),
-        journal=journal,
-        failsafes=failsafes,
-        sleep=lambda _s: None,
-    )
-    return runner.run(), events, journal, safes
+    with Fanout(connector, events=ev.EventBus([observe])) as fanout:
+        runner = Runner(
+            playbook,
+            binding,
+            fanout,
+            modules=modules(SetValue()),
+            journal=journal,
+            failsafes=failsafes,
+            sleep=lambda _s: None,
+        )
+        return runner.run(), events, journal, safes
 
 
 def _values(connector: FakeConnector) -> dict[str, Any]:

@@ -57,7 +57,7 @@ def test_polls_until_the_client_has_uninstalled(lab: DomainBackend) -> None:
     assert outcome.undo == ()
     assert host.sleeps == [2.0, 2.0, 2.0]  # Smsman runs 5 s on the lab clock
     assert [p.values["uninstalled"] for p in host.progress] == [0, 0, 0, 1]
-    assert host.progress[-1].message == "0/1 clients checked in"
+    assert host.progress[-1].message == "0/1 clients checked in; waiting for WKS0001"
 
 
 def test_times_out_on_the_monotonic_clock(lab: DomainBackend) -> None:

@@ -21,7 +21,7 @@ from orchestrator.transport.psrp import Login, PsrpConnector, PsrpTransport
 
 from ..conftest import LabFactory
 
-# short timeouts keep fault tests fast; read must exceed operation (notes §4.2)
+# short timeouts keep fault tests fast; read must exceed operation (pypsrp's WSMan docstring)
 READ_TIMEOUT = 1.0
 FAST = {
     "connection_timeout": timedelta(seconds=1),

@@ -1,4 +1,4 @@
-"""Each lab fault, seen through the transport as one of our errors (notes §4.3)."""
+"""Each lab fault, seen through the transport as one of our errors."""
 
 from __future__ import annotations
 

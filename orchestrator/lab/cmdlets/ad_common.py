@@ -3,7 +3,7 @@
 AD cmdlets report "identity not found" as a TERMINATING ADIdentityNotFoundException whose
 CategoryInfo target type follows the parameter type (ADUser, ADAccount, ADGroup,
 ADPrincipal); FQEIDs are "ActiveDirectoryCmdlet:<exception>" or "ActiveDirectoryServer:<win32>"
-plus the cmdlet class (§1.2, S9, S10).
+plus the cmdlet class (as captured in EvotecIT/PSWinDocumentation#4).
 """
 
 from __future__ import annotations

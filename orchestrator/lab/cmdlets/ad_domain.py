@@ -1,8 +1,8 @@
-"""ActiveDirectory domain-wide queries: Get-ADDomain, Search-ADAccount, Get-ADOptionalFeature
-(§1.2).
+"""ActiveDirectory domain-wide queries: Get-ADDomain, Search-ADAccount, Get-ADOptionalFeature.
 
 Get-ADOptionalFeature lists the forest's optional features; a feature is on when its
-EnabledScopes is non-empty (S11). The Privileged Access Management Feature follows the
+EnabledScopes is non-empty (see richardjgreen.net, "Active Directory 2016 Time-Based Group
+Membership"). The Privileged Access Management Feature follows the
 domain's `pam_enabled` (a scenario's `domain.pam`); the Recycle Bin Feature is listed, never
 enabled (the lab has no recycle bin). -Filter understands `*` and clauses on Name.
 """
@@ -68,7 +68,7 @@ def get_ad_domain(inv: Invocation) -> None:
 
 def _locked(inv: Invocation, user: UserAccount) -> bool:
     if inv.state.fidelity.search_adaccount_stale_lockouts:
-        return user.lockout_time is not None  # lockoutTime >= 1: stale after expiry (S14, S15)
+        return user.lockout_time is not None  # lockoutTime >= 1: stale after expiry (Lockout-Time)
     return is_locked(inv.state.ad, user, inv.state.now())
 
 

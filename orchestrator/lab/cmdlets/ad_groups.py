@@ -1,4 +1,4 @@
-"""ActiveDirectory group membership (§1.2, S9, S11): Add/Remove/Get-ADGroupMember.
+"""ActiveDirectory group membership: Add/Remove/Get-ADGroupMember (their Microsoft Learn pages).
 
 Permissive modify by default: adding an existing member or removing a non-member is silent;
 with -DisablePermissiveModify they fail (1378 / 1377 [U ids]). Every member is validated
@@ -26,7 +26,7 @@ from orchestrator.lab.domain import lifecycle
 from orchestrator.lab.domain.accounts import Group, Principal, guid_of
 from orchestrator.lab.domain.host import Module
 
-# [U] §5: the text for a TTL without PAM was not found; the directory refuses a TTL'd link
+# [U]: the text for a TTL without PAM was not found; the directory refuses a TTL'd link
 PAM_DISABLED_MESSAGE = "The server is unwilling to process the request"
 PAM_DISABLED_ERROR_ID = "ActiveDirectoryServer:8245"
 

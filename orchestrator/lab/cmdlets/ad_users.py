@@ -1,10 +1,11 @@
-"""ActiveDirectory users and accounts (§1.2): Get/New/Set/Remove-ADUser, Set-ADAccountPassword,
+"""ActiveDirectory users and accounts: Get/New/Set/Remove-ADUser, Set-ADAccountPassword,
 Enable/Disable/Unlock-ADAccount.
 
-New-ADUser creates the account even when the password is rejected, then fails (S9: "The
-account is created if the password fails for any reason"), leaving it disabled; a retry gets
-1316. Enable/Disable are no-ops when already in state; enabling an account without a valid
-password (and without PasswordNotRequired) fails with 1325. A reset does not unlock.
+New-ADUser creates the account even when the password is rejected, then fails (New-ADUser on
+Microsoft Learn: "The account is created if the password fails for any reason"), leaving it
+disabled; a retry gets 1316. Enable/Disable are no-ops when already in state; enabling an
+account without a valid password (and without PasswordNotRequired) fails with 1325. A reset
+does not unlock [U].
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Get-Content, for the one file the lab has text for: a client's Ccim32.log (S1).
+"""Get-Content, for the one file the lab has text for: a client's Ccim32.log (KB Q236052).
 
 Other existing files read as empty; a missing file is PathNotFound (non-terminating).
 """

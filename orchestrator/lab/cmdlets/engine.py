@@ -4,7 +4,8 @@ A terminating error stops the pipeline (state Failed). Over PSRP the lab answers
 as a no-language endpoint would (ScriptsNotAllowed), and an unknown command with PowerShell's
 CommandNotFoundException. `run_script` gives powershell.exe -Command semantics for scheduled
 task actions: statement-terminating errors go on to the next statement, -ErrorAction Stop
-ends the script, and the exit code is 1 when the last statement failed (S25 #13501).
+ends the script, and the exit code is 1 when the last statement failed
+(PowerShell/PowerShell#13501).
 """
 
 from __future__ import annotations

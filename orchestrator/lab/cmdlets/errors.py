@@ -1,4 +1,4 @@
-"""Error records with the identity Windows gives them (windows-semantics.md §1.0).
+"""Error records with the identity Windows gives them ([MS-PSRP] 2.2.3.15).
 
 FQEID = "<ErrorId>,<cmdlet class>" for compiled cmdlets, "<ErrorId>,<Cmdlet-Name>" for CDXML
 (ScheduledTasks). Messages never carry a password: a SecureString argument that fails to bind
@@ -111,7 +111,7 @@ _PROMPT = (
 
 
 def confirm_prompt_failed(who: Identity, action: str, target: str, *, cdxml: bool) -> ErrorRecord:
-    """ShouldProcess prompting in a non-interactive session (§0.7, S31).
+    """ShouldProcess prompting in a non-interactive session (e.g. psake/psake#62).
 
     Compiled cmdlets: HostException, HostFunctionNotImplemented, NotImplemented. CDXML cmdlets
     (Unregister-ScheduledTask) surface it from their script wrapper as a MethodInvocationException

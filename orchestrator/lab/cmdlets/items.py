@@ -1,10 +1,10 @@
-"""Registry provider cmdlets on HKLM: and Test-Path (§1.3, §1.6, S27, S28).
+"""Registry provider cmdlets on HKLM: and Test-Path.
 
 Errors are non-terminating. Set-ItemProperty keeps an existing value's type and converts the
-new value to it (RegistryProvider.SetRegistryValue); New-ItemProperty refuses an existing
+new value to it (PowerShell's RegistryProvider.cs); New-ItemProperty refuses an existing
 value unless -Force; Remove-ItemProperty reports a missing value as Get-ItemProperty does. Test-Path
 tests keys (not values) on the registry, files on disk, and a UNC path from a remote session is
-$false because of the double hop (§0.12).
+$false because of the double hop ("Making the second hop in PowerShell Remoting").
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ def item_object(host: Host, key: RegKey, names: list[str]) -> PSObject:
 
 
 def _no_property(inv: Invocation, key: RegKey, name: str) -> None:
-    # the message names the native hive (HKEY_LOCAL_MACHINE), not the drive (S28)
+    # the message names the native hive (HKEY_LOCAL_MACHINE), not the drive, as Windows does
     inv.write_error(
         inv.record(
             f"Property {name} does not exist at path {key.path}.",
@@ -176,7 +176,8 @@ def _target(key: RegKey, name: str) -> str:
 
 
 def set_item_property(inv: Invocation) -> None:
-    """Set-ItemProperty: creates a missing value, keeps an existing value's type (S27)."""
+    """Set-ItemProperty: creates a missing value, keeps an existing value's type (PowerShell's
+    RegistryProvider.cs)."""
     name, value = inv.args.text("Name"), inv.args.get("Value")
     for path in inv.args.texts("Path"):
         key = _key(inv, path)
@@ -259,7 +260,7 @@ def _empty(kind: RegistryValueKind) -> Any:
 
 def _unc_exists(inv: Invocation, path: str, leaf: bool | None) -> bool:
     if inv.session.remote and inv.state.fidelity.double_hop_enforced:
-        return False  # no network credentials in a WinRM session (§0.12)
+        return False  # no network credentials in a WinRM session (the second hop)
     parts = normalize_path(path).lstrip("\\").split("\\", 2)
     server = inv.state.host(parts[0]) if parts else None
     share = server.shares.get(parts[1].lower()) if server and len(parts) > 1 else None

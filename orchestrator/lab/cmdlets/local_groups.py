@@ -1,8 +1,9 @@
-"""Microsoft.PowerShell.LocalAccounts group membership (§1.1, S6, S7, S8).
+"""Microsoft.PowerShell.LocalAccounts group membership (as in PowerShell's LocalAccounts source).
 
 Add raises MemberExists and Remove raises MemberNotFound (both non-terminating, each member
 processed on its own). An unqualified member name on a domain member resolves to the DOMAIN
-account first: `-Member Guest` adds CONTOSO\\Guest, not the local Guest (§0.6).
+account first: `-Member Guest` adds CONTOSO\\Guest, not the local Guest (Add-LocalGroupMember on
+Microsoft Learn; PowerShell/PowerShell#12289).
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Microsoft.PowerShell.LocalAccounts users: Get/Enable/Disable/New/Set/Remove-LocalUser
-(§1.1, S6).
+(as in PowerShell's LocalAccounts source).
 
 Enable/Disable are silent no-ops when the account is already in the wanted state; a missing
-user is a non-terminating UserNotFound. On a DC the "local" accounts are the domain's (S32).
+user is a non-terminating UserNotFound. On a DC the "local" accounts are the domain's
+(powershellpr0mpt/PSP-Inventory#26).
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
-"""Start-Process (§1.7, S25, S26): run a program, optionally wait for it and return it.
+"""Start-Process: run a program, optionally wait for it and return it.
 
 `-Wait` waits (without holding the domain lock) until the program exits on the lab clock;
-only `-PassThru` returns the Process and its ExitCode. A missing file is a terminating
-InvalidOperationException; a UNC path from a WinRM session is refused (double hop, §0.12).
+only `-PassThru` returns the Process and its ExitCode (Start-Process on Microsoft Learn;
+-Wait also waits for its child processes, PowerShell/PowerShell#15555). A missing file is a
+terminating InvalidOperationException; a UNC path from a WinRM session is refused (the second
+hop).
 """
 
 from __future__ import annotations

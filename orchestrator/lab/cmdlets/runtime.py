@@ -2,7 +2,7 @@
 
 Common parameters are honoured here: -ErrorAction (Stop makes a non-terminating error
 terminating; SilentlyContinue and Ignore drop it), -WhatIf, and -Confirm (ConfirmImpact High
-cmdlets prompt by default, which fails in a non-interactive session, §0.7).
+cmdlets prompt by default, which fails in a non-interactive session, e.g. psake/psake#62).
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class Session:
     user: str
     stop: threading.Event = field(default_factory=threading.Event)
     wait_until: Callable[[datetime], bool] = _never_wait  # lab time; False when stopped
-    remote: bool = True  # a WinRM session: no network credentials (double hop, §0.12)
+    remote: bool = True  # a WinRM session: no network credentials (the second hop)
     can_wait: bool = True  # False inside a scheduled task run from a clock event
 
     @property

@@ -1,4 +1,4 @@
-"""ScheduledTasks (CDXML) cmdlets (§1.5, S24): Register-ScheduledTask -Xml, Unregister-,
+"""ScheduledTasks (CDXML) cmdlets: Register-ScheduledTask -Xml, Unregister-,
 Get-, Start-ScheduledTask and Get-ScheduledTaskInfo.
 
 CDXML FQEIDs are "<ErrorId>,<Cmdlet-Name>". Registering an existing name without -Force is a

@@ -1,4 +1,5 @@
-"""Get/Start/Stop/Restart-Service (§1.4, S22, S23).
+"""Get/Start/Stop/Restart-Service (error ids and texts from PowerShell's Service.cs and
+ServiceResources.resx).
 
 A missing service is a non-terminating NoServiceFoundForGivenName; Start on a running service
 and Stop on a stopped one are no-ops; a Disabled service cannot start (CouldNotStartService);

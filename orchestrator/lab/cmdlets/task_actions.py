@@ -1,4 +1,4 @@
-"""Runs a scheduled task's Exec actions as SYSTEM when its trigger fires (§4.3.6).
+"""Runs a scheduled task's Exec actions as SYSTEM when its trigger fires.
 
 `powershell.exe ... -Command "<simple cmdlets>"` runs through the cmdlet engine with
 powershell.exe's exit code as LastTaskResult; a script outside the supported subset fails like

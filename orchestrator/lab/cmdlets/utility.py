@@ -1,4 +1,4 @@
-"""Get-Date on the host's own clock (skew included, §4.5.9)."""
+"""Get-Date on the host's own clock (skew included)."""
 
 from __future__ import annotations
 

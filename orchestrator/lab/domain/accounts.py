@@ -17,7 +17,7 @@ from orchestrator.lab.domain import sid as sids
 
 @dataclass(eq=False, slots=True)
 class UserAccount:
-    """A user in a SAM or in AD, with the lockout attributes of MS-SAMR (S13)."""
+    """A user in a SAM or in AD, with the lockout attributes of [MS-SAMR] 3.1.5.14.6."""
 
     name: str
     sid: str
@@ -31,7 +31,7 @@ class UserAccount:
     full_name: str = ""
     bad_pwd_count: int = 0
     bad_password_time: datetime | None = None
-    lockout_time: datetime | None = None  # stays set until success or unlock (S14)
+    lockout_time: datetime | None = None  # set until success or unlock (Lockout-Time attribute)
     primary_group_rid: int = sids.RID_DOMAIN_USERS
     password_last_set: datetime | None = None
     cn: str = ""  # AD only: the object's CN (Name)
@@ -59,7 +59,7 @@ class UserAccount:
 
 @dataclass(frozen=True)
 class GroupMember:
-    """One member link; `expires_at` is the PAM time-to-live deadline (S11), None = permanent."""
+    """One member link; `expires_at` is the PAM time-to-live deadline, None = permanent."""
 
     sid: str
     expires_at: datetime | None = None

@@ -1,10 +1,11 @@
-"""The SMS client's CCIM cycle, orphan check, install and uninstall (§4.3.3, §4.3.4).
+"""The SMS client's CCIM cycle, orphan check, install and uninstall.
 
 On each evaluation the client first checks "Site Config Last Checked" (REG_SZ, strict
-`yyyy/MM/dd HH:mm.ss`): unreadable = stuck (S4 lines, no orphaning); older than 60 days =
-orphan, uninstall (S1, S3). Otherwise it tries its stored accounts against the CAP shares;
-success refreshes its accounts from the site and schedules the 23-hour cycle, failure writes
-the article's four Ccim32.log lines and retries after the retry interval (S1).
+`yyyy/MM/dd HH:mm.ss`): unreadable = stuck (KB Q265358's lines, no orphaning); older than 60
+days = orphan, uninstall (KB Q236052, Q227033). Otherwise it tries its stored accounts against
+the CAP shares; success refreshes its accounts from the site and schedules the 23-hour cycle,
+failure writes the article's four Ccim32.log lines and retries after the retry interval
+(KB Q236052).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ _THREAD = "<thread=112 (0x70)>"  # the article's thread id; one CCIM thread per 
 
 
 def log_suffix(when: datetime) -> str:
-    """The part after a Ccim32.log line's text (S1): $$<CCIM32><time><thread>."""
+    """The part after a Ccim32.log line's text (KB Q236052): $$<CCIM32><time><thread>."""
     stamp = when.strftime("%a %b %d %H:%M:%S.") + f"{when.microsecond // 1000:03d} {when.year}"
     return f" $$<CCIM32><{stamp}>{_THREAD}"
 
@@ -80,7 +81,7 @@ def evaluate(state: LabState, client: SmsClient) -> None:
     last_checked = parse_last_checked(raw.data if raw else None)
     client.timestamp_unreadable = last_checked is None
     if last_checked is None:
-        # S4: the client cannot evaluate its age, so it never orphans itself (stuck)
+        # KB Q265358: the client cannot evaluate its age, so it never orphans itself (stuck)
         _log(client, local_now, "Warning - couldn't read site config timestamp")
     elif local_now - last_checked > site.orphan_after:
         orphan(state, host, client, site)
@@ -153,7 +154,8 @@ def site_accounts(state: LabState, site: SmsSite) -> tuple[KnownAccount, ...]:
 
 
 def orphan(state: LabState, host: Host, client: SmsClient, site: SmsSite) -> None:
-    """60 days without a config check: the client uninstalls its SMS components (S1, S3)."""
+    """60 days without a config check: the client uninstalls its SMS components (KB Q236052,
+    Q227033)."""
     _log(
         client,
         state.host_now(host),
@@ -202,7 +204,7 @@ def log_path(host: Host) -> str:
 
 
 def local_smsman(host: Host) -> str:
-    """%WinDir%\\MS\\SMS\\Core\\Bin\\00000409\\Smsman.exe on this host (S1)."""
+    """%WinDir%\\MS\\SMS\\Core\\Bin\\00000409\\Smsman.exe on this host (KB Q236052)."""
     return f"{host.windir}\\{SMSMAN_RELATIVE}"
 
 

@@ -16,14 +16,15 @@ _GUID = re.compile(r"^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
 
 @dataclass(eq=False)
 class ActiveDirectory:
-    """One domain (single authoritative DC model, §2.4 note on the PDC emulator)."""
+    """One domain, modelled as a single authoritative DC (no replication)."""
 
     netbios: str
     dns_root: str
     store: AccountStore
     lockout: LockoutPolicy
     passwords: PasswordPolicy
-    pam_enabled: bool = False  # Privileged Access Management feature: irreversible once on (S11)
+    # the Privileged Access Management Feature cannot be disabled once on (e.g. frankysweb.de)
+    pam_enabled: bool = False
     containers: set[str] = field(default_factory=set)  # lower-case DNs of containers and OUs
 
     @property
@@ -49,7 +50,8 @@ class ActiveDirectory:
         return f"CN={cn},{principal.container or self.users_container}"
 
     def find(self, identity: str) -> Principal | None:
-        """-Identity lookup: DN, GUID, SID or sAMAccountName, never the display Name (S9)."""
+        """-Identity lookup: DN, GUID, SID or sAMAccountName, never the display Name (the
+        -Identity parameter of the AD cmdlets on Microsoft Learn)."""
         text = identity.strip()
         if sids.is_sid(text):
             return self.store.by_sid(text)
@@ -106,7 +108,8 @@ def new_domain(
     passwords: PasswordPolicy,
 ) -> ActiveDirectory:
     """A fresh domain with its well-known accounts: Administrator, a disabled Guest whose
-    password is not required (§2.1), krbtgt, and the default groups."""
+    password is not required (Local Accounts on Microsoft Learn), krbtgt, and the default
+    groups."""
     domain_sid = sids.make_authority_sid("domain:" + dns_root.lower())
     store = AccountStore(netbios.upper(), domain_sid, sids.FIRST_DOMAIN_RID)
     ad = ActiveDirectory(netbios.upper(), dns_root.lower(), store, lockout, passwords)

@@ -1,4 +1,4 @@
-"""Fidelity switches (windows-semantics.md §4.4): which era of Windows the lab imitates."""
+"""Fidelity switches: which era of Windows the lab imitates."""
 
 from __future__ import annotations
 
@@ -23,10 +23,10 @@ class Fidelity:
 
     era: Era = Era.NT4_SMS2
     guest_barriers: bool = False  # modern: Deny network logon has Guest, SMB insecure guest off,
-    # LimitBlankPasswordUse (§2.2, S12/S18/S19)
+    # LimitBlankPasswordUse (the Microsoft Learn pages named in network.py)
     permissive_modify_default: bool = True
     search_adaccount_stale_lockouts: bool = False
-    double_hop_enforced: bool = True  # UNC from a remote session fails (§0.12) [U]
+    double_hop_enforced: bool = True  # UNC from a remote session fails (the second hop) [U]
     uninstall_keeps_local_smsman: bool = True  # [U] so a reinstall can run locally (Q236052)
 
     @staticmethod
@@ -41,7 +41,7 @@ class Fidelity:
 
 
 def lockout_preset(era: Era) -> LockoutPolicy:
-    """§4.4: nt4_sms2 = 5 attempts / 30 min / 30 min without N-2; modern = 10/10/10 with N-2."""
+    """nt4_sms2 = 5 attempts / 30 min / 30 min without N-2; modern = 10/10/10 with N-2."""
     if era is Era.NT4_SMS2:
         # Q227033: the NT4 preset when lockout is enabled
         return LockoutPolicy(

@@ -62,7 +62,8 @@ class Process:
 
 @dataclass(eq=False, slots=True)
 class Host:
-    """One computer. On a DC `sam` is None: its local accounts are the domain's (S32)."""
+    """One computer. On a DC `sam` is None: its local accounts are the domain's (as reported
+    in powershellpr0mpt/PSP-Inventory#26)."""
 
     name: str
     roles: frozenset[Role]
@@ -77,9 +78,12 @@ class Host:
     files: dict[str, str] = field(default_factory=dict)  # lower path -> path
     shares: dict[str, Share] = field(default_factory=dict)
     modules: frozenset[Module] = frozenset({Module.CORE})
-    deny_network_logon: set[str] = field(default_factory=set)  # modern: the Guest SID (S12)
-    limit_blank_password_use: bool = False  # modern True (S19)
-    allow_insecure_guest_client: bool = True  # modern False (S18)
+    # the modern defaults, per Microsoft Learn: "Deny access to this computer from the network"
+    # holds Guest; "Accounts: Limit local account use of blank passwords to console logon only"
+    # is on; the SMB client refuses guest logons ("Enable insecure guest logons in SMB2 and SMB3")
+    deny_network_logon: set[str] = field(default_factory=set)  # modern: the Guest SID
+    limit_blank_password_use: bool = False  # modern True
+    allow_insecure_guest_client: bool = True  # modern False
     processes: dict[int, Process] = field(default_factory=dict)
     next_pid: int = 4000
 

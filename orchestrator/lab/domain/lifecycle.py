@@ -1,10 +1,11 @@
 """What happens on the clock without anyone connected: task triggers, hosts going down and
-coming back, clock skew changes, PAM TTL expiry (§4.3.5, §4.3.6, S24).
+coming back, clock skew changes, PAM TTL expiry.
 
 Task rules: a one-shot TimeTrigger fires when the *host's* clock reaches StartBoundary. If the
 host is down then, the run is missed; when it is up again a missed run starts 10 minutes later
 only if StartWhenAvailable is set AND the trigger has an EndBoundary that has not passed.
-After EndBoundary + DeleteExpiredTaskAfter the task is deleted.
+After EndBoundary + DeleteExpiredTaskAfter the task is deleted (ITaskSettings::StartWhenAvailable
+and DeleteExpiredTaskAfter on Microsoft Learn).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from orchestrator.lab.domain.host import Host
 from orchestrator.lab.domain.state import LabState
 from orchestrator.lab.domain.tasks import ScheduledTask, TaskState
 
-MISSED_RUN_DELAY = timedelta(minutes=10)  # the Task Scheduler's default delay (S24)
+MISSED_RUN_DELAY = timedelta(minutes=10)  # default delay, ITaskSettings::StartWhenAvailable
 
 
 def _lab_time(host: Host, host_time: datetime) -> datetime:
@@ -101,7 +102,7 @@ def _after_boot(state: LabState, host: Host, task: ScheduledTask) -> None:
 
 def _late(state: LabState, host: Host, task: ScheduledTask, *, count_missed: bool) -> bool:
     """A start time that passed unseen: queue the run 10 minutes on if StartWhenAvailable
-    applies (it needs an EndBoundary still ahead, S24); else it never runs. True if queued."""
+    applies (it needs an EndBoundary still ahead); else it never runs. True if queued."""
     spec = task.definition
     host_now = state.host_now(host)
     end = spec.end_boundary

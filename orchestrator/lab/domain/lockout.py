@@ -1,11 +1,13 @@
-"""Account lockout and password policy: the MS-SAMR counting algorithm of §2.4, exactly.
+"""Account lockout and password policy: the counting algorithm of [MS-SAMR] 3.1.5.14.6, exactly.
 
 on a bad password (account not locked):
-    N-2 exemption: a password among the last `n2_depth` previous ones is not counted (S15);
-    outside the observation window the count restarts at 1, else it increments (S13);
-    at the threshold lockoutTime = now (RID 500 exempt, S12).
+    N-2 exemption: a password among the last `n2_depth` previous ones is not counted (TechNet
+    Wiki, "Active Directory: Bad Passwords and Account Lockout");
+    outside the observation window the count restarts at 1, else it increments ([MS-SAMR]);
+    at the threshold lockoutTime = now (RID 500 exempt: "Local Accounts", Microsoft Learn).
 locked = lockoutTime set and (duration 0 or lockoutTime + duration > now); while locked every
-attempt fails without counting, even with the right password. Success resets both (S14).
+attempt fails without counting, even with the right password. Success resets both (the
+Lockout-Time attribute, Microsoft Learn).
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ class PasswordPolicy:
 
 
 def is_locked(user: UserAccount, policy: LockoutPolicy, now: datetime) -> bool:
-    """Strict lockout state at `now` (lockoutTime alone can be stale, S14)."""
+    """Strict lockout state at `now` (lockoutTime alone can be stale: Lockout-Time attribute)."""
     if user.lockout_time is None:
         return False
     if policy.duration == timedelta(0):
@@ -72,7 +74,7 @@ def record_failure(
 
 
 def record_success(user: UserAccount) -> None:
-    """A successful logon clears the counter and any expired lockout (S14)."""
+    """A successful logon clears the counter and any expired lockout (Lockout-Time attribute)."""
     user.bad_pwd_count = 0
     user.lockout_time = None
 
@@ -140,7 +142,7 @@ def in_history(user: UserAccount, password: SecureString, policy: PasswordPolicy
 def set_password(
     user: UserAccount, new: SecureString, now: datetime, policy: PasswordPolicy
 ) -> None:
-    """Store a new password; the old one enters history (a reset does not unlock, §1.2)."""
+    """Store a new password; the old one enters history (a reset does not unlock [U])."""
     if user.password is not None:
         user.history.insert(0, user.password)
         del user.history[max(policy.history_length, 2) :]

@@ -1,10 +1,13 @@
-"""NT network access validation for an SMB session to a share (Q103390 = S5, §2.2).
+"""NT network access validation for an SMB session to a share (KB Q103390).
 
 - account exists, password right: success (then the share ACL decides);
 - account exists, password wrong: 1326, counted by the lockout policy; no Guest fallback;
 - account unknown to the server's authority and its trusted domain: the Guest *of the server
   being accessed* is tried (domain Guest on a DC, the local Guest on a member server), and
-  only if it is enabled (and, in the modern era, not blocked by S12/S18/S19).
+  only if it is enabled and, in the modern era, not blocked by a default that Microsoft Learn
+  documents: "Deny access to this computer from the network" holds Guest, the SMB client
+  refuses guest logons ("Enable insecure guest logons in SMB2 and SMB3"), and "Accounts: Limit
+  local account use of blank passwords to console logon only" stops a member's local Guest.
 """
 
 from __future__ import annotations
@@ -76,7 +79,7 @@ def share_access(
 
 
 def server_guest(state: LabState, server: Host) -> tuple[UserAccount, AccountStore]:
-    """The Guest that counts: the domain Guest on a DC, the local -501 on a member (S5)."""
+    """The Guest that counts: the domain Guest on a DC, the local -501 on a member (Q103390)."""
     store = state.store_for(server)
     guest = store.user_by_sid(f"{store.sid}-{sids.RID_GUEST}")
     assert guest is not None
@@ -88,11 +91,11 @@ def _as_guest(state: LabState, client: Host, server: Host, share: Share) -> Acce
     if not guest.enabled:
         return Access.LOGON_FAILURE
     if sids.canonical(guest.sid) in server.deny_network_logon:
-        return Access.LOGON_FAILURE  # SeDenyNetworkLogonRight holds Guest (S12)
+        return Access.LOGON_FAILURE  # SeDenyNetworkLogonRight holds Guest
     if not client.allow_insecure_guest_client:
-        return Access.ACCESS_DENIED  # SMB2/3 client refuses guest logons (S18)
+        return Access.ACCESS_DENIED  # SMB2/3 client refuses guest logons
     if server.sam is not None and server.limit_blank_password_use and not guest.has_password:
-        return Access.LOGON_FAILURE  # local account with a blank password, network logon (S19)
+        return Access.LOGON_FAILURE  # local account with a blank password, network logon
     return _authorize(state, server, share, Resolved(guest, store), Access.GRANTED_AS_GUEST)
 
 

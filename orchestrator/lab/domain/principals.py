@@ -91,7 +91,8 @@ def resolve_member(state: LabState, host: Host, text: str) -> Resolved | None:
 
     On a domain member an unqualified name resolves to the *domain* account first: "If the
     computer is joined to a domain and you try to add a local user that has the same name as a
-    member of the domain it adds the domain member." (S7, S8; the trap of §0.6).
+    member of the domain it adds the domain member." (Add-LocalGroupMember on Microsoft Learn;
+    PowerShell/PowerShell#12289).
     """
     if sids.is_sid(text):
         return resolve_sid(state, host, text)

@@ -1,8 +1,8 @@
 """Programs that Start-Process (or a task's Exec action) can run: Smsman.exe and the rest.
 
-Smsman.exe (S1, §4.3.4): `/u` uninstalls the client; without it, installs or repairs from the
+Smsman.exe (KB Q236052): `/u` uninstalls the client; without it, installs or repairs from the
 logon point, which refreshes the client's connection accounts. Its exit codes are not
-documented (§1.7), so the lab defines them: 0 success, 1 logon discovery and installation
+documented publicly, so the lab defines them: 0 success, 1 logon discovery and installation
 both disabled at the site, 2 no logon point reachable.
 """
 
@@ -28,7 +28,7 @@ def program_name(path: str) -> str:
 
 
 def run_smsman(state: LabState, host: Host, args: tuple[str, ...]) -> int:
-    """Smsman.exe [/u] [/q] on `host` (S1)."""
+    """Smsman.exe [/u] [/q] on `host` (KB Q236052)."""
     site = state.site
     flags = {a.lower() for arg in args for a in arg.split()}
     if "/u" in flags:

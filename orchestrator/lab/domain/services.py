@@ -1,11 +1,11 @@
-"""Windows services as the Service Control Manager holds them (windows-semantics.md §1.4)."""
+"""Windows services as the Service Control Manager holds them."""
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
 
-SMS_CLIENT_SERVICE = "Clisvcl"  # "SMS Client service (Clisvcl)", Q246331 (S33) [U on the name]
+SMS_CLIENT_SERVICE = "Clisvcl"  # "SMS Client service (Clisvcl)", KB Q246331 [U on the name]
 
 
 class ServiceControllerStatus(enum.Enum):

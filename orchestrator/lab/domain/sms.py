@@ -1,4 +1,4 @@
-"""The SMS 2.0 site and its clients (windows-semantics.md §2.3, KB Q236052/Q237759/Q265358)."""
+"""The SMS 2.0 site and its clients (KB Q236052, Q237759, Q227033, Q265358, Q246331)."""
 
 from __future__ import annotations
 
@@ -13,17 +13,17 @@ from orchestrator.lab.contract import SecureString
 
 SMS_CLIENT_KEY = "HKEY_LOCAL_MACHINE\\Software\\Microsoft\\SMS\\Client"
 LAST_CHECKED = "Site Config Last Checked"
-LAST_CHECKED_FORMAT = "%Y/%m/%d %H:%M.%S"  # yyyy/MM/dd HH:mm.ss, Q265358 (S4)
+LAST_CHECKED_FORMAT = "%Y/%m/%d %H:%M.%S"  # yyyy/MM/dd HH:mm.ss, KB Q265358
 _LAST_CHECKED_RE = re.compile(r"^(\d{4})/(\d{2})/(\d{2}) (\d{2}):(\d{2})\.(\d{2})$")
-SMSMAN_RELATIVE = "MS\\SMS\\Core\\Bin\\00000409\\Smsman.exe"  # under %WinDir% (S1)
+SMSMAN_RELATIVE = "MS\\SMS\\Core\\Bin\\00000409\\Smsman.exe"  # under %WinDir% (KB Q236052)
 LOG_LINES_KEPT = 400  # Ccim32.log is size-capped and rolls over on the real client
 
 E_ACCESSDENIED = 2147942405  # 0x80070005, the article's #2147942405
-E_BAD_NETPATH = 2147942453  # 0x80070035, CAP unreachable (S4's #2147942453)
+E_BAD_NETPATH = 2147942453  # 0x80070035, CAP unreachable (KB Q265358's #2147942453)
 
 
 def site_key(site_code: str) -> str:
-    """HKLM\\Software\\Microsoft\\SMS\\Client\\Sites\\Shared\\<SiteCode> (S1)."""
+    """HKLM\\Software\\Microsoft\\SMS\\Client\\Sites\\Shared\\<SiteCode> (KB Q236052)."""
     return f"{SMS_CLIENT_KEY}\\Sites\\Shared\\{site_code}"
 
 
@@ -74,9 +74,9 @@ class SmsSite:
     logon_points: list[str] = field(default_factory=list)
     logon_discovery: bool = True
     logon_installation: bool = True
-    success_interval: timedelta = timedelta(hours=23)  # CCIM cycle (S2, S33)
-    retry_interval: timedelta = timedelta(minutes=60)  # "Retry in 60 minutes" (S1)
-    orphan_after: timedelta = timedelta(days=60)  # (S3)
+    success_interval: timedelta = timedelta(hours=23)  # CCIM cycle (KB Q237759, Q246331)
+    retry_interval: timedelta = timedelta(minutes=60)  # "Retry in 60 minutes" (KB Q236052)
+    orphan_after: timedelta = timedelta(days=60)  # (KB Q227033)
     smsman_duration: timedelta = timedelta(seconds=30)
 
     def account(self, name: str) -> ConnectionAccount | None:

@@ -1,5 +1,5 @@
 """Scheduled tasks: the Task Scheduler XML a task is registered with, parsed safely, and the
-task's run state (windows-semantics.md §1.5, S24).
+task's run state (Task Scheduler schema and ITaskSettings on Microsoft Learn).
 
 Only what the failsafe needs is interpreted: one-shot TimeTriggers (StartBoundary,
 EndBoundary, Enabled), StartWhenAvailable, DeleteExpiredTaskAfter, Settings/Enabled, the
@@ -92,7 +92,7 @@ class ScheduledTask:
 
     @property
     def next_run_time(self) -> datetime | None:
-        """Host time of the next run; None once a one-shot trigger has fired (§1.5)."""
+        """Host time of the next run; None once a one-shot trigger has fired [U]."""
         if self.queued_for is not None:
             return self.queued_for
         if self.fired or not self.definition.trigger_enabled:
@@ -188,7 +188,8 @@ def parse_task_xml(xml: str) -> TaskDefinition:
     if trigger is not None and start is None:
         raise TaskXmlError(SCHED_E_MISSINGNODE, _MISSING)
     if expire is not None and end is None:
-        # S24: DeleteExpiredTaskAfter needs an EndBoundary, else SCHED_E_MISSINGNODE
+        # DeleteExpiredTaskAfter needs an EndBoundary (a task expires when every trigger's
+        # EndBoundary has passed: ITaskSettings::DeleteExpiredTaskAfter), else SCHED_E_MISSINGNODE
         raise TaskXmlError(SCHED_E_MISSINGNODE, _MISSING)
     principal = _child(_child(root, "Principals"), "Principal")
     return TaskDefinition(

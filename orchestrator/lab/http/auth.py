@@ -3,8 +3,9 @@
 Every failed logon goes to the backend so the domain's lockout policy counts it: Basic through
 `authenticate` (it sees the password), NTLM/Negotiate through `record_logon` with the user named
 in the AUTHENTICATE message. A successful NTLM logon is also reported, so a locked or disabled
-account gets 401 even with the right password (windows-semantics.md §2.5). The user string is
-passed as the client sent it: "DOMAIN\\user", "user", ".\\user" or "user@domain".
+account gets 401 even with the right password (a locked-out account cannot be used until it
+is unlocked: "Account lockout threshold", Microsoft Learn). The user string is passed as the
+client sent it: "DOMAIN\\user", "user", ".\\user" or "user@domain".
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
-"""Counters for tests and benchmarks: connections, requests, SOAP actions, auth failures, shells."""
+"""Counters for tests and benchmarks: connections, requests, SOAP actions, auth failures, shells,
+injected faults and the cmdlets pipelines asked for."""
 
 from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 
@@ -16,14 +18,30 @@ class CounterSnapshot:
     soap: Counter[tuple[str, str]] = field(default_factory=Counter)  # (host, action) -> n
     auth_failures: Counter[str] = field(default_factory=Counter)  # user as sent -> n
     open_shells: Counter[str] = field(default_factory=Counter)  # host -> shells open now
+    faults: Counter[tuple[str, str]] = field(default_factory=Counter)  # (host, kind) -> n
+    cmdlets: Counter[tuple[str, str]] = field(default_factory=Counter)  # (host, name) -> n
 
     def soap_requests(self, action: str | None = None, host: str | None = None) -> int:
         """SOAP requests, optionally for one action short name and/or one host."""
-        return sum(
-            n
-            for (h, a), n in self.soap.items()
-            if (action is None or a == action) and (host is None or h == host)
-        )
+        return _total(self.soap, host, action)
+
+    def faults_fired(self, kind: str | None = None, host: str | None = None) -> int:
+        """Injected faults, optionally of one kind (FaultSpec.kind) and/or on one host."""
+        return _total(self.faults, host, kind)
+
+    def cmdlet_runs(self, name: str | None = None, host: str | None = None) -> int:
+        """Commands pipelines asked to run, optionally by name (any case) and/or on one host."""
+        wanted = name.lower() if name is not None else None
+        lowered = Counter({(h, n.lower()): count for (h, n), count in self.cmdlets.items()})
+        return _total(lowered, host, wanted)
+
+
+def _total(counter: Counter[tuple[str, str]], host: str | None, what: str | None) -> int:
+    return sum(
+        n
+        for (h, w), n in counter.items()
+        if (what is None or w == what) and (host is None or h == host)
+    )
 
 
 class Counters:
@@ -36,6 +54,8 @@ class Counters:
         self._soap: Counter[tuple[str, str]] = Counter()
         self._auth_failures: Counter[str] = Counter()
         self._shells: Counter[str] = Counter()
+        self._faults: Counter[tuple[str, str]] = Counter()
+        self._cmdlets: Counter[tuple[str, str]] = Counter()
 
     def connection(self) -> None:
         """A TCP connection was accepted."""
@@ -51,6 +71,16 @@ class Counters:
         """An authenticated SOAP request for `action` arrived for `host`."""
         with self._lock:
             self._soap[(host, action)] += 1
+
+    def fault(self, host: str, kind: str) -> None:
+        """A fault of `kind` (FaultSpec.kind) was injected into a request for `host`."""
+        with self._lock:
+            self._faults[(host, kind)] += 1
+
+    def pipeline(self, host: str, names: Iterable[str]) -> None:
+        """A pipeline started on `host`, asking to run the commands `names` (once each)."""
+        with self._lock:
+            self._cmdlets.update((host, name) for name in names)
 
     def auth_failure(self, user: str) -> None:
         """A logon failed (bad password, locked, disabled, unknown)."""
@@ -78,6 +108,8 @@ class Counters:
                 Counter(self._soap),
                 Counter(self._auth_failures),
                 Counter(self._shells),
+                Counter(self._faults),
+                Counter(self._cmdlets),
             )
 
     def reset(self) -> None:
@@ -86,3 +118,5 @@ class Counters:
             self._connections = self._requests = 0
             self._soap.clear()
             self._auth_failures.clear()
+            self._faults.clear()
+            self._cmdlets.clear()

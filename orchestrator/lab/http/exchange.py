@@ -3,7 +3,8 @@
 The order mirrors WinRM behind HTTP.sys: an unknown URL is 404 before any authentication; a
 down host resets the connection; authentication comes before the body is even looked at; a
 sealed body that cannot be unsealed is 400 (pypsrp #21); transport faults hit authenticated
-SOAP requests only, so handshakes stay intact.
+SOAP requests only, so handshakes stay intact. Most faults answer instead of the service; a
+drop-after fault lets the service act and then loses its answer.
 """
 
 from __future__ import annotations
@@ -132,12 +133,15 @@ class Exchange:
             return _as_http(fault_reply(err, None))
         self._counters.soap(host, request.name)
         fault = self._faults.take(host, request.name)
-        delay = (fault.latency + fault.hang) if fault else 0.0
+        if fault is not None:
+            self._counters.fault(host, fault.kind)
         response = _injected(fault, request) if fault else None
         if response is None:
             url = conn.base_url + request_path(conn, host)
             response = _as_http(self._wsman.handle(Caller(host, user, url), request))
-        response.delay = delay
+            if fault is not None and fault.drop_after:
+                response = _lost()
+        response.delay = (fault.latency + fault.hang) if fault else 0.0
         return response
 
 
@@ -155,6 +159,17 @@ def _injected(fault: FaultSpec, request: WSManRequest) -> HttpResponse | None:
     if fault.operation_timeout:
         return _as_http(fault_reply(errors.timed_out(), request.message_id))
     return None
+
+
+def _lost() -> HttpResponse:
+    """The service acted, then a proxy lost its answer: close without it.
+
+    The answer's `requeue` is not carried over, on purpose: a Receive's output fragments are
+    gone. WinRM resends a lost answer only to a client that asked for Robust Connection
+    Support with a wsmv:OperationID header ([MS-WSMV] 3.1.4.1.39); pypsrp 0.9.1 sends none,
+    so the output is lost and pypsrp fails that pipeline.
+    """
+    return HttpResponse(action="drop")
 
 
 def _as_http(reply: Reply) -> HttpResponse:

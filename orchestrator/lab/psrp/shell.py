@@ -178,7 +178,8 @@ class PowerShellShell:
 
     def _start(self, command_id: str, statements: Sequence[Statement]) -> None:
         pipe = self._pipes[command_id]
-        # Windows sends no PIPELINE_STATE Running (see the recordings), so set it without a message.
+        # Windows sends no PIPELINE_STATE Running (jborean93/pypsrp's recorded real-Windows
+        # traffic, tests/tests_pypsrp/responses), so set it without a message.
         pipe.pipeline.state = PSInvocationState.Running
 
         def done(result: InvocationResult) -> None:

@@ -32,7 +32,7 @@ from orchestrator.lab.domain.state import LabState
 from orchestrator.lab.scenarios.schema import ClientsSpec, DomainSpec, HostSpec, Scenario, SiteSpec
 
 LOGON_SHARE_PATH = "C:\\SMSLOGON"
-LOGON_SMSMAN = LOGON_SHARE_PATH + "\\x86.bin\\00000409\\Smsman.exe"  # \\<LP>\smslogon\... (S1)
+LOGON_SMSMAN = LOGON_SHARE_PATH + "\\x86.bin\\00000409\\Smsman.exe"  # \\<LP>\smslogon\... (Q236052)
 _MODULES = {
     "ActiveDirectory": Module.ACTIVE_DIRECTORY,
     "ConfigurationManager": Module.CONFIG_MANAGER,
@@ -123,7 +123,7 @@ def _server(state: LabState, spec: HostSpec, scenario: Scenario, site: SiteSpec 
     host.modules = frozenset(modules)
     if site is not None and Role.CAP_SERVER in roles:
         readers = f"{state.ad.sid}-{sids.RID_DOMAIN_USERS}" if host.is_dc else sids.BUILTIN_USERS
-        name = f"CAP_{site.code}"  # Q246331 (S33)
+        name = f"CAP_{site.code}"  # KB Q246331
         host.shares[name.lower()] = Share(name, f"C:\\{name}", frozenset({sids.canonical(readers)}))
     if Role.LOGON_POINT in roles:
         host.shares["smslogon"] = Share("SMSLOGON", LOGON_SHARE_PATH, frozenset({sids.EVERYONE}))

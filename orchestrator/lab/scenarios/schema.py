@@ -3,7 +3,7 @@
 ```yaml
 name: tb1-lockout
 description: ...
-era: nt4_sms2                     # or modern (§4.4 presets)
+era: nt4_sms2                     # or modern (presets: lab/domain/fidelity.py)
 start: 2000-01-04T15:00:00Z       # the lab clock's start (UTC)
 seed: 236052                      # spreads the clients' first check-ins, deterministically
 fidelity: {double_hop_enforced: true}        # optional switch overrides

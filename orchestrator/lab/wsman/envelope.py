@@ -1,4 +1,5 @@
-"""Building WS-Management responses and faults as Windows shapes them (see the recordings).
+"""Building WS-Management responses and faults as Windows shapes them (as in the real-Windows
+traffic recorded in jborean93/pypsrp's tests, tests/tests_pypsrp/responses).
 
 Responses are assembled from strings: no tree is built per response. Every response echoes the
 request's MessageID as RelatesTo, without which pypsrp raises "Received related id does not

@@ -1,4 +1,5 @@
-"""pypsrp and requests exceptions, translated into ours at the boundary (notes §4.3).
+"""pypsrp and requests exceptions, translated into ours at the boundary (as the lab's injected
+faults show them, tests/transport/test_faults.py).
 
     pypsrp / requests                          ours
     AuthenticationError, HTTP 401              AuthError          never retried
@@ -68,8 +69,26 @@ def certainly_not_run(exc: BaseException) -> bool:
     return isinstance(exc, WSManFaultError) and exc.code == SHELL_NOT_FOUND
 
 
-def translate(exc: BaseException, host: str) -> TransportError:
-    """Our error for a pypsrp/requests/setup exception raised while talking to `host`."""
+def never_connected(exc: BaseException) -> bool:
+    """True when no connection was made (refused, DNS, connect timeout): nothing was sent."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    return isinstance(exc, requests.exceptions.ConnectionError) and _reason(exc) in (
+        "NewConnectionError",
+        "NameResolutionError",
+    )
+
+
+def translate(exc: BaseException, host: str, *, may_have_run: bool = True) -> TransportError:
+    """Our error for a pypsrp/requests/setup exception raised while talking to `host`;
+    `may_have_run` says whether the request may have reached the host (it is kept on it)."""
+    error = _translated(exc, host)
+    error.connected = not never_connected(exc)
+    error.may_have_run = may_have_run and error.connected
+    return error
+
+
+def _translated(exc: BaseException, host: str) -> TransportError:
     where = Where(host=host)
     if isinstance(exc, AuthenticationError):
         return AuthError(f"{host}: the credential was rejected (HTTP 401)", where=where)

@@ -3,16 +3,14 @@
 A new PowerShell per command: `add_cmdlet` appends to an old one's commands (pypsrp #196).
 Values are bound as parameters, never pasted into text; a script (`is_script`) is sent with
 add_script and its parameters bound by name too. pypsrp has no per-pipeline deadline
-(pypsrp #145, notes §4.2), so `drive` polls with `poll_invoke(timeout)` and stops the
-pipeline (ctrl_c) once the deadline passes.
+(pypsrp #145), so `drive` polls with `poll_invoke(timeout)` and stops the pipeline (ctrl_c)
+once the deadline passes.
 """
 
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from types import UnionType
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -21,6 +19,7 @@ from pypsrp.complex_objects import ObjectMeta, PSInvocationState
 from pypsrp.powershell import PowerShell, RunspacePool
 
 from orchestrator.commands import SWITCH, Command
+from orchestrator.deadline import Deadline
 from orchestrator.secrets import Secret
 
 _I32 = range(-(2**31), 2**31)
@@ -30,22 +29,6 @@ _FINISHED = (PSInvocationState.COMPLETED, PSInvocationState.FAILED, PSInvocation
 
 class DeadlineReachedError(Exception):
     """The command's deadline passed while it was still running."""
-
-
-@dataclass(frozen=True)
-class Deadline:
-    """When a command must be over, on the monotonic clock; `at=None` means never."""
-
-    at: float | None
-
-    @classmethod
-    def after(cls, seconds: float | None) -> Deadline:
-        """A deadline `seconds` from now, or none."""
-        return cls(None if seconds is None else time.monotonic() + seconds)
-
-    def remaining(self) -> float | None:
-        """Seconds left (<= 0 when passed), or None without a deadline."""
-        return None if self.at is None else self.at - time.monotonic()
 
 
 def name_of(command: Command) -> str:
@@ -151,11 +134,11 @@ _WIRE: tuple[tuple[type | UnionType, Callable[[RunspacePool, Any], Any]], ...] =
 )
 
 
-def drive(ps: PowerShell, deadline: Deadline, operation_timeout: float) -> None:
+def drive(ps: PowerShell, deadline: Deadline | None, operation_timeout: float) -> None:
     """Poll the started pipeline until it finishes; DeadlineReachedError when time is up (the
     pipeline is still running then: the caller stops it)."""
     while ps.state == PSInvocationState.RUNNING:
-        left = deadline.remaining()
+        left = None if deadline is None else deadline.left()
         if left is None or left >= operation_timeout:
             ps.poll_invoke()  # the host long-polls operation_timeout; read_timeout covers it
         elif left > 0:

@@ -1,9 +1,10 @@
 """A finished pypsrp pipeline as a CommandResult: outputs, error records, warnings.
 
-A command failed when `had_errors` OR `streams.error` is non-empty (notes §1.3): a
-non-terminating error (Write-Error, a cmdlet's WriteError) arrives as an ERROR_RECORD and
-leaves the pipeline Completed; a terminating one arrives inside PIPELINE_STATE Failed
-(ExceptionAsErrorRecord), which pypsrp appends to the same `streams.error` list, last.
+A command failed when `had_errors` OR `streams.error` is non-empty (pypsrp sets `had_errors`
+only for state Failed; [MS-PSRP] 2.2.2.20 ERROR_RECORD): a non-terminating error (Write-Error,
+a cmdlet's WriteError) arrives as an ERROR_RECORD and leaves the pipeline Completed; a
+terminating one arrives inside PIPELINE_STATE Failed (ExceptionAsErrorRecord), which pypsrp
+appends to the same `streams.error` list, last.
 """
 
 from __future__ import annotations

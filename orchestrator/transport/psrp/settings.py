@@ -1,6 +1,6 @@
 """From an inventory host to a pypsrp `WSMan`: the one place a password is revealed.
 
-Every knob comes from the host's `Connection` (winrm-protocol-notes §4.2):
+Every knob comes from the host's `Connection` (the arguments of pypsrp's `WSMan`, wsman.py):
 
     scheme, port, path     https -> ssl=True; the path without its leading "/" (pypsrp adds it)
     auth                   passed through: negotiate, ntlm, basic need nothing more;
@@ -37,7 +37,7 @@ Login = tuple[str, Secret]
 """A credential as the runner resolved it: (user name, password)."""
 
 RECONNECTION_BACKOFF = 0.1  # seconds; pypsrp's default 2.0 would sleep 2 s before a Receive resend
-RECEIVE_RESENDS = 1  # pypsrp hard-codes 5 (~5 min on a dead host, notes §4.2); one keeps lost
+RECEIVE_RESENDS = 1  # pypsrp's WSMan.receive hard-codes 5 (~5 min on a dead host); one keeps lost
 # output recoverable (Receive is safe to repeat: the host re-queues unanswered output)
 
 _EXTRA_PACKAGES: dict[Auth, tuple[str, str]] = {

@@ -10,7 +10,7 @@ translated at this boundary (psrp_errors.py); cmdlet errors come back inside the
 
 Threads: a transport holds a lock around every call, so the runner may hand it from one
 worker thread to the next, but never uses it from two at once: with NTLM sealing a shared
-WSMan or pool fails every time (notes §4.4).
+WSMan or pool fails every time (our own observation; diyan/pywinrm#277 reports the same).
 
 Idle pools: Windows closes an idle keep-alive connection after ~2 minutes; with NTLM/Kerberos
 sealing over HTTP every later request is then HTTP 400, because pypsrp keeps sealing with the
@@ -40,6 +40,7 @@ from pypsrp.powershell import PowerShell, RunspacePool
 from pypsrp.wsman import SelectorSet, WSMan
 
 from orchestrator.commands import Command, CommandResult
+from orchestrator.deadline import Deadline
 from orchestrator.errors import (
     AuthError,
     OperationTimeout,
@@ -51,11 +52,11 @@ from orchestrator.inventory.model import Host, Inventory
 from orchestrator.transport.psrp.errors import (
     BOUNDARY,
     certainly_not_run,
+    never_connected,
     stale_connection,
     translate,
 )
 from orchestrator.transport.psrp.pipeline import (
-    Deadline,
     DeadlineReachedError,
     build,
     check_parameters,
@@ -65,6 +66,7 @@ from orchestrator.transport.psrp.pipeline import (
     name_of,
     stop,
 )
+from orchestrator.transport.psrp.reach import check_reachable
 from orchestrator.transport.psrp.records import command_result
 from orchestrator.transport.psrp.settings import Login, build_wsman, settings_for
 
@@ -134,7 +136,7 @@ class PsrpTransport:
                 f"{self.host.name}: no time left to run {name_of(command)}", where=self._where
             )
         check_parameters(command)  # a value we cannot send is our bug, not the host's
-        deadline = Deadline.after(seconds)
+        deadline = None if seconds is None else Deadline.after(seconds)
         with self._lock, self._dropped_on_surprise():
             try:
                 return self._attempt(command, deadline, resendable=True)
@@ -175,7 +177,9 @@ class PsrpTransport:
             self._drop_session()
             raise
 
-    def _attempt(self, command: Command, deadline: Deadline, *, resendable: bool) -> CommandResult:
+    def _attempt(
+        self, command: Command, deadline: Deadline | None, *, resendable: bool
+    ) -> CommandResult:
         reused = self._session is not None
         session = self._ensure_session()
         ps = self._start(session, command, resendable=resendable and reused)
@@ -196,10 +200,12 @@ class PsrpTransport:
             if resendable and unsent and certainly_not_run(exc):
                 self._drop_session()
                 raise _StaleSessionError(f"{type(exc).__name__}: {_code(exc)}") from exc
-            raise self._failure(exc) from exc
+            # before begin_invoke, or on a connection never made, the host got nothing
+            sent = ps is not None and not (certainly_not_run(exc) or never_connected(exc))
+            raise self._failure(exc, sent=sent) from exc
         return ps
 
-    def _await(self, ps: PowerShell, command: Command, deadline: Deadline) -> None:
+    def _await(self, ps: PowerShell, command: Command, deadline: Deadline | None) -> None:
         try:
             drive(ps, deadline, self.host.connection.operation_timeout.total_seconds())
         except DeadlineReachedError:
@@ -222,7 +228,7 @@ class PsrpTransport:
         self._close_pipeline(ps)
 
     def _close_pipeline(self, ps: PowerShell) -> None:
-        """Signal Terminate so neither side keeps the pipeline (pypsrp #196, notes §5)."""
+        """Signal Terminate so neither side keeps the pipeline (pypsrp #196)."""
         if not finished(ps):
             return
         try:
@@ -232,10 +238,13 @@ class PsrpTransport:
             _log.debug("transport.close_failed", host=self.host.name, error=type(exc).__name__)
             self._drop_session()
 
-    def _failure(self, exc: BaseException) -> TransportError:
-        """Translate, drop the (now suspect) session, and never try a rejected login again."""
+    def _failure(self, exc: BaseException, *, sent: bool = True) -> TransportError:
+        """Translate, drop the (now suspect) session, and never try a rejected login again.
+
+        sent: whether the command may have reached the host (False while opening a session:
+        then resending it cannot make any change twice)."""
         self._drop_session()
-        error = translate(exc, self.host.name)
+        error = translate(exc, self.host.name, may_have_run=sent)
         if isinstance(error, AuthError):
             self._rejected = error
         return error
@@ -267,7 +276,7 @@ class PsrpTransport:
             pool.open()
         except BOUNDARY as exc:
             self._forget(_Session(wsman, pool))
-            raise self._failure(exc) from exc
+            raise self._failure(exc, sent=False) from exc
         _log.debug(
             "transport.open", host=self.host.name, auth=settings.auth.value, ssl=settings.ssl
         )
@@ -296,7 +305,7 @@ class PsrpTransport:
                 continue  # already gone (reaped, or what made the session fail)
             except BOUNDARY as exc:
                 self._orphans.append(ref)
-                raise self._failure(exc) from exc
+                raise self._failure(exc, sent=False) from exc
             _log.debug("transport.orphan_deleted", host=self.host.name)
 
     def _close_session(self, session: _Session) -> None:
@@ -349,6 +358,10 @@ class PsrpConnector:
                 found = PsrpTransport(host, self._login(host), base_dir=self._inventory.base_dir)
                 self._transports[host.name] = found
             return found
+
+    def reachable(self, host: Host) -> None:
+        """Check the host's endpoint answers, without a logon (ConnectError when it does not)."""
+        check_reachable(host, self._inventory.base_dir)
 
     def authenticate(self, host: Host) -> None:
         """Open the host's pool now: AuthError, ConnectError ... before anything changes."""

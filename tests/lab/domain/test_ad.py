@@ -1,4 +1,4 @@
-"""ActiveDirectory cmdlets: users, accounts, groups, domain queries (§1.2)."""
+"""ActiveDirectory cmdlets: users, accounts, groups, domain queries."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def test_get_ad_user_by_every_identity_form(tb1: DomainBackend) -> None:
 
 
 def test_get_ad_user_not_found_is_terminating(tb1: DomainBackend) -> None:
-    """A missing identity: terminating ADIdentityNotFoundException (S10)."""
+    """A missing identity: terminating ADIdentityNotFoundException."""
     record = failed(run(tb1, "DC1", call("Get-ADUser", "nobody")))
     assert (
         record.message
@@ -118,7 +118,7 @@ def test_new_ad_user_exists(tb1: DomainBackend) -> None:
 
 
 def test_new_ad_user_partial_creation_on_a_rejected_password(tb1: DomainBackend) -> None:
-    """A weak password: 1325, yet the account exists (disabled); a retry gets 1316 (S9)."""
+    """A weak password: 1325, yet the account exists (disabled); a retry gets 1316."""
     weak = call("New-ADUser", "half", AccountPassword=SecureString("abc"), Enabled=True)
     record = failed(run(tb1, "DC1", weak))
     assert record.fully_qualified_error_id == "ActiveDirectoryServer:1325," + CMD + "NewADUser"
@@ -147,7 +147,7 @@ def test_new_ad_user_in_a_missing_container(tb1: DomainBackend) -> None:
 
 
 def test_remove_ad_user_prompts_in_a_non_interactive_session(tb1: DomainBackend) -> None:
-    """Remove-ADUser is ConfirmImpact High: without -Confirm:$false the prompt fails (§0.7)."""
+    """Remove-ADUser is ConfirmImpact High: without -Confirm:$false the prompt fails."""
     record = failed(run(tb1, "DC1", call("Remove-ADUser", "SMSClient_TB1")))
     assert record.message.startswith(
         "A command that prompts the user failed because the host program or the command type "
@@ -299,7 +299,7 @@ def test_search_ad_account_locked_out_strictly(tb1: DomainBackend) -> None:
 
 
 def test_search_ad_account_stale_lockout_quirk(tb1: DomainBackend) -> None:
-    """With the stale-lockout switch, an expired lockout still shows (lockoutTime >= 1, S14)."""
+    """With the stale-lockout switch, an expired lockout still shows (lockoutTime >= 1)."""
     with tb1.inspect() as state:
         state.fidelity = state.fidelity.with_overrides(search_adaccount_stale_lockouts=True)
     for _ in range(5):

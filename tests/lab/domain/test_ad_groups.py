@@ -1,4 +1,4 @@
-"""Add/Remove/Get-ADGroupMember: permissive modify, all-or-nothing, PAM TTL (§1.2)."""
+"""Add/Remove/Get-ADGroupMember: permissive modify, all-or-nothing, PAM TTL."""
 
 from __future__ import annotations
 
@@ -95,7 +95,7 @@ def test_primary_group_members_are_not_listed(tb1: DomainBackend) -> None:
 
 
 def test_member_ttl_needs_pam(tb1: DomainBackend) -> None:
-    """-MemberTimeToLive without the PAM feature is refused (text [U], §5)."""
+    """-MemberTimeToLive without the PAM feature is refused (text [U])."""
     record = failed(
         run(
             tb1,

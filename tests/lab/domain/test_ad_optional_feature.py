@@ -1,4 +1,4 @@
-"""Get-ADOptionalFeature: the forest's optional features, PAM on when EnabledScopes is set (S11)."""
+"""Get-ADOptionalFeature: the forest's optional features, PAM on when EnabledScopes is set."""
 
 from __future__ import annotations
 

@@ -123,7 +123,7 @@ def test_empty_string_for_a_mandatory_parameter(tb1: DomainBackend) -> None:
 
 
 def test_validate_not_null_or_empty_and_length(tb1: DomainBackend) -> None:
-    """New-LocalUser -Name '' and a 21-character name fail validation (S6 tests)."""
+    """New-LocalUser -Name '' and a 21-character name fail validation (LocalAccounts tests)."""
     empty = failed(run(tb1, "CAP1", call("New-LocalUser", Name="", NoPassword=SWITCH)))
     assert empty.fully_qualified_error_id == (
         "ParameterArgumentValidationError,Microsoft.PowerShell.Commands.NewLocalUserCommand"

@@ -1,4 +1,4 @@
-"""SMS clients: CCIM cycles, the article's log, lockouts caused by clients, orphaning (§2.3)."""
+"""SMS clients: CCIM cycles, the article's log, lockouts caused by clients, orphaning."""
 
 from __future__ import annotations
 
@@ -127,7 +127,7 @@ def test_unparseable_date_leaves_the_client_stuck(tb1: DomainBackend) -> None:
 
 
 def test_missing_timestamp_also_leaves_the_client_stuck(tb1: DomainBackend) -> None:
-    """Without the value the client cannot evaluate its age (S4)."""
+    """Without the value the client cannot evaluate its age (KB Q265358)."""
     with tb1.inspect() as state:
         host = state.host("WKS0001")
         assert host is not None

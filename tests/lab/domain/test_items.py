@@ -1,4 +1,4 @@
-"""Registry provider cmdlets on HKLM: and Test-Path (§1.3, §1.6)."""
+"""Registry provider cmdlets on HKLM: and Test-Path."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def test_missing_key_is_path_not_found(tb1: DomainBackend) -> None:
 
 
 def test_missing_value_names_the_native_hive(tb1: DomainBackend) -> None:
-    """A missing value: PSArgumentException whose message uses HKEY_LOCAL_MACHINE (S28)."""
+    """A missing value: PSArgumentException whose message uses HKEY_LOCAL_MACHINE."""
     record = only_error(run(tb1, "WKS0001", call("Get-ItemProperty", KEY, "Nope")))
     assert record.message == f"Property Nope does not exist at path {NATIVE}."
     assert record.fully_qualified_error_id == (
@@ -42,7 +42,7 @@ def test_missing_value_names_the_native_hive(tb1: DomainBackend) -> None:
 
 
 def test_set_item_property_keeps_the_existing_type(tb1: DomainBackend) -> None:
-    """Writing an int into a REG_SZ keeps REG_SZ; into a DWORD converts to a number (S27)."""
+    """Writing an int into a REG_SZ keeps REG_SZ; into a DWORD converts to a number."""
     ok(run(tb1, "WKS0001", call("Set-ItemProperty", KEY, VALUE, 5)))
     value = tb1.registry_value("WKS0001", KEY, VALUE)
     assert value is not None
@@ -97,7 +97,7 @@ def test_test_path(tb1: DomainBackend) -> None:
 
 
 def test_unc_path_from_a_remote_session_is_false(tb1: DomainBackend) -> None:
-    """The double hop: a WinRM session has no network credentials for \\\\LP\\smslogon (§0.12)."""
+    """The double hop: a WinRM session has no network credentials for \\\\LP\\smslogon."""
     unc = "\\\\SITE1\\SMSLOGON\\x86.bin\\00000409\\Smsman.exe"
     assert ok(run(tb1, "WKS0001", call("Test-Path", unc))) == [False]
     with tb1.inspect() as state:

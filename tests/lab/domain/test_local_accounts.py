@@ -1,4 +1,4 @@
-"""LocalAccounts cmdlets: users and group membership, errors and idempotency (§1.1)."""
+"""LocalAccounts cmdlets: users and group membership, errors and idempotency."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def test_get_local_user_lists_the_sam(tb1: DomainBackend) -> None:
 
 
 def test_get_local_user_not_found(tb1: DomainBackend) -> None:
-    """An exact name that does not exist: UserNotFound, non-terminating (S6 capture)."""
+    """An exact name that does not exist: UserNotFound, non-terminating (LocalAccounts Sam.cs)."""
     record = only_error(run(tb1, "CAP1", call("Get-LocalUser", "Guest2")))
     assert record.message == "User Guest2 was not found."
     assert record.fully_qualified_error_id == "UserNotFound," + NS + "GetLocalUserCommand"
@@ -98,7 +98,7 @@ def test_new_local_user_with_a_rejected_password_is_not_created(tb1: DomainBacke
 
 
 def test_new_local_user_name_rules(tb1: DomainBackend) -> None:
-    """Names of dots/spaces, a trailing dot or bad characters are InvalidName (S6 tests)."""
+    """Names of dots/spaces, a trailing dot or bad characters are InvalidName."""
     for name in ("   ", "...", "Trailing.", "bad/name"):
         record = only_error(run(tb1, "CAP1", call("New-LocalUser", name, NoPassword=SWITCH)))
         assert record.fully_qualified_error_id == "InvalidName," + NS + "NewLocalUserCommand"
@@ -131,7 +131,7 @@ def test_add_local_group_member_and_member_exists(tb1: DomainBackend) -> None:
 
 
 def test_unqualified_member_name_resolves_to_the_domain_first(tb1: DomainBackend) -> None:
-    """On a member server `-Member Guest` adds CONTOSO\\Guest, not the local Guest (S7, S8)."""
+    """On a member server `-Member Guest` adds CONTOSO\\Guest, not the local Guest."""
     ok(run(tb1, "CAP1", call("Add-LocalGroupMember", "Users", Member=["Guest"])))
     members = ok(run(tb1, "CAP1", call("Get-LocalGroupMember", "Users")))
     names = [m.properties["Name"] for m in members]
@@ -210,14 +210,14 @@ def test_get_local_group_member_sorted_and_filtered(tb1: DomainBackend) -> None:
 
 
 def test_on_a_dc_local_accounts_are_the_domains(tb1: DomainBackend) -> None:
-    """On a DC Get-LocalUser returns domain accounts (S32); Guest is the domain Guest."""
+    """On a DC Get-LocalUser returns domain accounts (PSP-Inventory#26); Guest is the domain's."""
     users = ok(run(tb1, "DC1", call("Get-LocalUser", "Guest")))
     assert str(users[0].properties["SID"]) == _domain_sid(tb1) + "-501"
     assert users[0].properties["PrincipalSource"].name == "ActiveDirectory"
 
 
 def test_error_action_stop_stops_at_the_first_bad_member(tb1: DomainBackend) -> None:
-    """With -ErrorAction Stop, members before the unknown one are added, the rest are not (S6)."""
+    """With -ErrorAction Stop, members before the unknown one are added, the rest are not."""
     members = ["CAP1\\Guest", "Nobody", "CAP1\\Administrator"]
     record = failed(
         run(tb1, "CAP1", call("Add-LocalGroupMember", "Users", Member=members, ErrorAction="Stop"))

@@ -1,4 +1,4 @@
-"""The lockout arithmetic of §2.4 and the logon outcomes the protocol side gets."""
+"""The lockout arithmetic of [MS-SAMR] 3.1.5.14.6 and the logon outcomes the protocol side gets."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ def test_observation_window_restarts_the_count(tb1: DomainBackend) -> None:
 
 
 def test_rid_500_is_never_locked(tb1: DomainBackend) -> None:
-    """The built-in Administrator is exempt from lockout (S12)."""
+    """The built-in Administrator is exempt from lockout (Local Accounts, Microsoft Learn)."""
     for _ in range(20):
         assert (
             tb1.authenticate("DC1", "CONTOSO\\Administrator", "wrong") is AuthOutcome.BAD_PASSWORD
@@ -84,7 +84,7 @@ def test_rid_500_is_never_locked(tb1: DomainBackend) -> None:
 
 
 def test_n2_exemption_in_the_modern_era(tb1_modern: DomainBackend) -> None:
-    """Modern: the previous passwords do not count; an older one does (S15)."""
+    """Modern: the previous passwords do not count; an older one does (the N-2 rule)."""
     user = "CONTOSO\\SMSClient_TB1"
     for _ in range(20):
         assert tb1_modern.authenticate("DC1", user, "Tb1-Client-1999") is AuthOutcome.BAD_PASSWORD

@@ -1,4 +1,4 @@
-"""NT network access validation for the CAP share (Q103390, §2.2): when Guest is used."""
+"""NT network access validation for the CAP share (Q103390): when Guest is used."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def test_existing_account_with_a_wrong_password_never_falls_back_to_guest(
 
 
 def test_unknown_account_uses_the_dc_guest_only_in_domain_users(tb1: DomainBackend) -> None:
-    """CAP on a DC: the domain Guest must be enabled AND in Domain Users (S1 step 3)."""
+    """CAP on a DC: the domain Guest must be enabled AND in Domain Users (Q236052)."""
     gone = "CONTOSO\\SMSClient_OLD"
     assert _access(tb1, "DC1", gone) is Access.LOGON_FAILURE
     ok(run(tb1, "DC1", call("Enable-ADAccount", "Guest")))
@@ -55,7 +55,7 @@ def test_unknown_account_uses_the_dc_guest_only_in_domain_users(tb1: DomainBacke
 
 
 def test_member_cap_needs_its_own_guest_in_local_users(tb1: DomainBackend) -> None:
-    """CAP on a member: the local Guest in local Users; the domain Guest does not count (S5)."""
+    """CAP on a member: the local Guest in local Users; the domain Guest does not count."""
     gone = "CONTOSO\\SMSClient_OLD"
     _open_dc_guest(tb1)
     assert _access(tb1, "CAP1", gone) is Access.LOGON_FAILURE
@@ -98,7 +98,7 @@ def test_ttl_membership_counts_only_while_valid(tb1: DomainBackend) -> None:
 
 
 def test_modern_barriers_block_guest(tb1_modern: DomainBackend) -> None:
-    """Modern era: Deny network logon holds Guest (S12), so the Guest path fails."""
+    """Modern era: Deny network logon holds Guest, so the Guest path fails."""
     _open_dc_guest(tb1_modern)
     _open_member_guest(tb1_modern)
     assert _access(tb1_modern, "DC1", "CONTOSO\\gone") is Access.LOGON_FAILURE
@@ -108,13 +108,13 @@ def test_modern_barriers_block_guest(tb1_modern: DomainBackend) -> None:
             host = state.host(name)
             assert host is not None
             host.deny_network_logon.clear()
-    assert _access(tb1_modern, "DC1", "CONTOSO\\gone") is Access.ACCESS_DENIED  # S18: client
+    assert _access(tb1_modern, "DC1", "CONTOSO\\gone") is Access.ACCESS_DENIED  # SMB client
     with tb1_modern.inspect() as state:
         client = state.host("WKS0001")
         assert client is not None
         client.allow_insecure_guest_client = True
     assert _access(tb1_modern, "DC1", "CONTOSO\\gone") is Access.GRANTED_AS_GUEST
-    assert _access(tb1_modern, "CAP1", "CONTOSO\\gone") is Access.LOGON_FAILURE  # S19: blank
+    assert _access(tb1_modern, "CAP1", "CONTOSO\\gone") is Access.LOGON_FAILURE  # blank pwd
 
 
 def test_member_cap_without_a_dc_cannot_validate_domain_accounts(tb1: DomainBackend) -> None:

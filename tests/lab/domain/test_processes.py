@@ -1,4 +1,4 @@
-"""Start-Process and Smsman.exe (§1.7, Q236052 method 1)."""
+"""Start-Process and Smsman.exe (Q236052 method 1)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def _advance_until_done(lab: DomainBackend, thread: threading.Thread) -> None:
 
 
 def test_missing_file(tb1: DomainBackend) -> None:
-    """A missing program: terminating InvalidOperationException (S26)."""
+    """A missing program: terminating InvalidOperationException."""
     record = failed(run(tb1, "WKS0001", call("Start-Process", "C:\\nope.exe")))
     assert record.message == (
         "This command cannot be run due to the error: The system cannot find the file specified."

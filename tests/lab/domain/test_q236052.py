@@ -1,4 +1,4 @@
-"""The scenarios of windows-semantics.md §4.6 and the article's three recovery methods,
+"""The lab's end-to-end scenarios and the article's three recovery methods (KB Q236052),
 driven through the cmdlets a playbook would send."""
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ def test_method_3_recovers_every_client(tb1: DomainBackend) -> None:
 def test_1_the_orchestrator_locks_out_its_own_admin(
     tb1: DomainBackend, tb1_modern: DomainBackend
 ) -> None:
-    """§4.6.1: retrying a wrong admin password locks the account at the threshold (NT4 5,
+    """Retrying a wrong admin password locks the account at the threshold (NT4 5,
     modern 10); the right password then gets the same refusal until the duration passes."""
     for lab, threshold, duration in ((tb1, 5, 30), (tb1_modern, 10, 10)):
         outcomes = [
@@ -105,7 +105,7 @@ def test_1_the_orchestrator_locks_out_its_own_admin(
 
 
 def test_2_nt4_clients_relock_the_account_every_hour(tb1: DomainBackend) -> None:
-    """§4.6.2 (NT4): the lockout lapses after 30 minutes and the next hourly retry relocks it."""
+    """NT4: the lockout lapses after 30 minutes and the next hourly retry relocks it."""
     tb1.advance(timedelta(minutes=1))
     assert tb1.ad_account("SMSClient_TB1").locked_out  # type: ignore[union-attr]
     tb1.advance(timedelta(minutes=44))
@@ -115,7 +115,7 @@ def test_2_nt4_clients_relock_the_account_every_hour(tb1: DomainBackend) -> None
 
 
 def test_2_modern_clients_lock_once_their_password_leaves_n2(tb1_modern: DomainBackend) -> None:
-    """§4.6.2 (modern): silent failures while the stored password is within N-2; after two
+    """Modern: silent failures while the stored password is within N-2; after two
     more resets it is older than the exempt depth and the clients lock the account out."""
     tb1_modern.advance(timedelta(hours=2))
     assert not tb1_modern.ad_account("SMSClient_TB1").locked_out  # type: ignore[union-attr]
@@ -138,7 +138,7 @@ def test_2_modern_clients_lock_once_their_password_leaves_n2(tb1_modern: DomainB
 
 
 def test_3_guest_without_deleting_the_old_account_recovers_nobody(tb1: DomainBackend) -> None:
-    """§4.6.3: Guest opened but SMSClient_TB1 still exists: 1326, no Guest fallback."""
+    """Guest opened but SMSClient_TB1 still exists: 1326, no Guest fallback."""
     tb1.advance(timedelta(minutes=1))
     _new_account(tb1)
     _open_guests(tb1)
@@ -147,7 +147,7 @@ def test_3_guest_without_deleting_the_old_account_recovers_nobody(tb1: DomainBac
 
 
 def test_4_member_guest_by_name_adds_the_domain_guest(tb1: DomainBackend) -> None:
-    """§4.6.4: on a member-server CAP, `-Member Guest` adds CONTOSO\\Guest; clients still fail,
+    """On a member-server CAP, `-Member Guest` adds CONTOSO\\Guest; clients still fail,
     until the local Guest is added by its SID."""
     with tb1.inspect() as state:
         assert state.site is not None
@@ -164,7 +164,7 @@ def test_4_member_guest_by_name_adds_the_domain_guest(tb1: DomainBackend) -> Non
 
 
 def test_5_modern_barriers_defeat_the_guest_method(tb1_modern: DomainBackend) -> None:
-    """§4.6.5: in the modern era Deny-network-logon and insecure-guest refusal block Guest."""
+    """In the modern era Deny-network-logon and insecure-guest refusal block Guest."""
     tb1_modern.advance(timedelta(minutes=1))
     _new_account(tb1_modern)
     _delete_old_account(tb1_modern)
@@ -174,7 +174,7 @@ def test_5_modern_barriers_defeat_the_guest_method(tb1_modern: DomainBackend) ->
 
 
 def test_6_the_dead_man_switch_closes_guest_when_the_orchestrator_dies(tb1: DomainBackend) -> None:
-    """§4.6.6: the orchestrator opens Guest, arms a task, and dies: Guest closes at the
+    """The orchestrator opens Guest, arms a task, and dies: Guest closes at the
     deadline; on a host that was down at the deadline, 10 minutes after it is back."""
     sid = _open_guests(tb1)
     deadline = tb1.now() + timedelta(hours=2)
@@ -199,7 +199,7 @@ def test_6_the_dead_man_switch_closes_guest_when_the_orchestrator_dies(tb1: Doma
 
 
 def test_7_method_2_needs_the_exact_date_format(tb1: DomainBackend) -> None:
-    """§4.6.7: a date in the wrong culture leaves the client stuck; the right one orphans it
+    """A date in the wrong culture leaves the client stuck; the right one orphans it
     on the service restart, and Smsman reinstalls it."""
     ok(run(tb1, "WKS0001", call("Set-ItemProperty", KEY, VALUE, "13.06.1999 06:28:53")))
     ok(run(tb1, "WKS0001", call("Restart-Service", "Clisvcl")))
@@ -226,7 +226,7 @@ def test_7_method_2_needs_the_exact_date_format(tb1: DomainBackend) -> None:
 
 
 def test_8_high_impact_cmdlets_need_confirm_false(tb1: DomainBackend) -> None:
-    """§4.6.8: Remove-ADUser and Unregister-ScheduledTask fail without -Confirm:$false."""
+    """Remove-ADUser and Unregister-ScheduledTask fail without -Confirm:$false."""
     assert failed(run(tb1, "DC1", call("Remove-ADUser", "SMSClient_TB1"))).exception_type.endswith(
         "HostException"
     )
@@ -244,7 +244,7 @@ def test_8_high_impact_cmdlets_need_confirm_false(tb1: DomainBackend) -> None:
 
 
 def test_9_registering_twice_needs_force_or_stop(tb1: DomainBackend) -> None:
-    """§4.6.9: the second registration is a non-terminating 0x800700b7 that a playbook must
+    """The second registration is a non-terminating 0x800700b7 that a playbook must
     catch with -ErrorAction Stop (or avoid with -Force)."""
     xml = task_xml(tb1.now() + timedelta(hours=1))
     ok(run(tb1, "CAP1", call("Register-ScheduledTask", "T", Xml=xml)))
@@ -260,7 +260,7 @@ def test_9_registering_twice_needs_force_or_stop(tb1: DomainBackend) -> None:
 
 
 def test_10_ttl_membership_expires_and_late_clients_fail() -> None:
-    """§4.6.10: Guest in Domain Users with a PAM TTL: clients inside the TTL recover, clients
+    """Guest in Domain Users with a PAM TTL: clients inside the TTL recover, clients
     that check in after it expires fail."""
     lab = DomainBackend.from_scenario("tb1-lockout", hourly(clients=4), manual_clock=True)
     with lab.inspect() as state:

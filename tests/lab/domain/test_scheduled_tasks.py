@@ -1,4 +1,4 @@
-"""Scheduled tasks: the cmdlets' errors, and triggers firing on the lab clock (§1.5, §4.3.6)."""
+"""Scheduled tasks: the cmdlets' errors, and triggers firing on the lab clock."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ def test_register_returns_a_ready_task_that_has_not_run(tb1: DomainBackend) -> N
 
 
 def test_registering_twice_without_force(tb1: DomainBackend) -> None:
-    """An existing name without -Force: non-terminating HRESULT 0x800700b7 (S24)."""
+    """An existing name without -Force: non-terminating HRESULT 0x800700b7."""
     xml = task_xml(tb1.now() + timedelta(hours=1))
     _register(tb1, "CAP1", "T", xml)
     record = only_error(run(tb1, "CAP1", call("Register-ScheduledTask", "T", Xml=xml)))
@@ -96,7 +96,7 @@ def test_hostile_xml_is_rejected_safely(tb1: DomainBackend) -> None:
 
 
 def test_unregister_prompts_unless_confirm_false(tb1: DomainBackend) -> None:
-    """Unregister-ScheduledTask is ConfirmImpact High: the prompt fails over remoting (S24 capture)."""
+    """Unregister-ScheduledTask is ConfirmImpact High: the prompt fails over remoting."""
     _register(tb1, "CAP1", "DeadMan", task_xml(tb1.now() + timedelta(hours=1)))
     record = failed(run(tb1, "CAP1", call("Unregister-ScheduledTask", "DeadMan")))
     assert record.message == (
@@ -168,7 +168,7 @@ def test_failsafe_on_a_dc(tb1: DomainBackend) -> None:
 
 
 def test_missed_run_starts_ten_minutes_after_boot_with_an_end_boundary(tb1: DomainBackend) -> None:
-    """Host down at the trigger; StartWhenAvailable + EndBoundary: it runs at up + 10 min (S24)."""
+    """Host down at the trigger; StartWhenAvailable + EndBoundary: it runs at up + 10 min."""
     sid = _open_guest_on_cap1(tb1)
     at = tb1.now() + timedelta(hours=1)
     _register(
@@ -190,7 +190,7 @@ def test_missed_run_starts_ten_minutes_after_boot_with_an_end_boundary(tb1: Doma
 
 
 def test_missed_run_without_end_boundary_never_runs(tb1: DomainBackend) -> None:
-    """Without an EndBoundary StartWhenAvailable does not apply: the run is missed (S24)."""
+    """Without an EndBoundary StartWhenAvailable does not apply: the run is missed."""
     sid = _open_guest_on_cap1(tb1)
     at = tb1.now() + timedelta(hours=1)
     _register(tb1, "CAP1", "DeadMan", task_xml(at, script=_failsafe_member(tb1)))

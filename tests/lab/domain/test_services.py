@@ -1,4 +1,4 @@
-"""Get/Start/Stop/Restart-Service (§1.4)."""
+"""Get/Start/Stop/Restart-Service."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def test_get_service(tb1: DomainBackend) -> None:
 
 
 def test_missing_service(tb1: DomainBackend) -> None:
-    """A missing service: NoServiceFoundForGivenName, non-terminating (S22)."""
+    """A missing service: NoServiceFoundForGivenName, non-terminating (PowerShell's Service.cs)."""
     record = only_error(run(tb1, "WKS0001", call("Stop-Service", "Nope")))
     assert record.message == "Cannot find any service with service name 'Nope'."
     assert (
