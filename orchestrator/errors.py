@@ -113,6 +113,7 @@ class TransportError(OrchestratorError):
     connection or pool could not be opened), so sending it again cannot do anything twice.
     connected: False when no connection could be made at all (refused, DNS, connect timeout):
     the host is down or cut off, and sending again at once would only wait again.
+    changing: set by the engine when the failed command changes something (`mutating`).
     """
 
     def __init__(
@@ -127,6 +128,7 @@ class TransportError(OrchestratorError):
         self.where = where or Where()
         self.may_have_run = may_have_run
         self.connected = connected
+        self.changing = False
 
 
 class TransientError(TransportError):

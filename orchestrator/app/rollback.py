@@ -31,7 +31,8 @@ from orchestrator.engine.fanout import Fanout
 from orchestrator.engine.hoststep import module_for
 from orchestrator.engine.retry import retrying
 from orchestrator.engine.step import drive
-from orchestrator.engine.window import Change, revert_change
+from orchestrator.engine.window import Change
+from orchestrator.engine.windowrun import undo_verified
 from orchestrator.errors import OrchestratorError
 from orchestrator.inventory.loader import load_inventory
 from orchestrator.inventory.model import Host, Inventory
@@ -50,7 +51,6 @@ from orchestrator.journal import (
 from orchestrator.logging import Redactor
 from orchestrator.modules import MODULES
 from orchestrator.modules.base import ArgsModel
-from orchestrator.modules.protocol import StepContext
 from orchestrator.secrets import REDACTED, SecretResolver
 
 EXIT_OK = 0
@@ -190,11 +190,9 @@ class _HostReverter:
         return result
 
     def _undo(self, change: ChangeRecord, transport: Transport, result: HostRollback) -> None:
-        module = module_for(change.module)
         revert = Change(change.id, change.host, change.step, change.module, _args(change),
                         change.before, change.undo or ())  # fmt: skip
-        logic = revert_change(revert, module, StepContext(change.host))
-        outcome = _retry(lambda: drive(logic, transport, sleep=time.sleep))
+        outcome = undo_verified(revert, module_for(change.module), transport)
         if outcome.verified:
             state = ChangeState.FAILSAFE_FIRED if result.fired else ChangeState.UNDONE
             self.journal.mark(change.id, state)

@@ -95,7 +95,9 @@ def run_prepared(
         "run", prepared.playbook, str(prepared.inventory.path), prepared.step_targets()
     )
     observers.append(ReportBuilder(document))
-    notes = out if log_format == "console" else Console(stderr=True, highlight=False)
+    notes = (
+        out if log_format == "console" else Console(stderr=True, highlight=False, soft_wrap=True)
+    )
     with _fanout_of(prepared, options, factory, fanout) as reach:
         reach.events = EventBus(observers)
         result = _execute(prepared, options, reach, notes)

@@ -15,7 +15,7 @@ from orchestrator.commands import Command
 from orchestrator.deadline import Deadline, earliest
 from orchestrator.engine import events as ev
 from orchestrator.engine.fanout import Fanout, OutKind
-from orchestrator.engine.retry import retrying
+from orchestrator.engine.retry import reprobing, retrying
 from orchestrator.engine.step import Resend, Status, StepOutcome, Tried, drive, execute
 from orchestrator.engine.window import Guard, guarded_execute
 from orchestrator.errors import (
@@ -160,15 +160,21 @@ class HostStepRunner:
                 on_resend=self._resent_on(step, host),
             )
 
+        def told(n: int, delay: float, error: BaseException) -> None:
+            del n  # each tenacity layer counts its own tries; attempt.count is the step's
+            self.bus.emit(ev.Retrying(step.name, host.name, attempt.count, delay, str(error)))
+
+        def reprobed() -> StepOutcome:
+            result: StepOutcome = reprobing(sleep=self.sleep, before_sleep=told)(once)
+            return result
+
         controller = retrying(
             step.retry,
             getattr(module, "transient_errors", frozenset()),
             sleep=self.sleep,
-            before_sleep=lambda n, delay, error: self.bus.emit(
-                ev.Retrying(step.name, host.name, n, delay, str(error))
-            ),
+            before_sleep=told,
         )
-        outcome: StepOutcome = controller(once)
+        outcome: StepOutcome = controller(reprobed)
         return outcome
 
     def _context(self, host: Host) -> StepContext:

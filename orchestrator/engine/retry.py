@@ -5,13 +5,15 @@ RemoteErrors whose ErrorId the module marks transient. What is never retried: Au
 retry of a locked-out or wrong credential is exactly how clients and tools lock accounts out
 (KB Q227033), which is the failure this tool exists to repair.
 
-Two layers, each costing what the fault must:
+Three layers, each costing what the fault must:
 - `resending`: one command sent again at once, on a fresh connection, within the step's
   deadline, when that cannot do anything twice: the command changes nothing (a probe, a
   verification), or the failure came before it could reach the host.
-- `retrying`: the whole step again, after a delay (the step's `retry:` policy), when a
-  changing command may have reached the host: the new attempt probes first, so a change
-  that did happen is seen and not made twice.
+- `reprobing`: a changing command whose answer was lost on a live connection (dropped
+  mid-exchange, an empty HTTP 500): it may have acted, so it is not resent; the step goes
+  back to its probe at once, which sees a change that did happen and does not make it twice.
+- `retrying`: the whole step again after the delays of the step's `retry:` policy, for a
+  host that fails or cannot be reached.
 """
 
 from __future__ import annotations
@@ -147,3 +149,29 @@ def _told(
             callback(command, state.attempt_number, delay, error)
 
     return before_sleep
+
+
+REPROBES = 4  # times a step goes back to its probe at once after a lost answer
+
+
+def lost_answer(error: BaseException) -> bool:
+    """A changing command's answer lost on a live connection: the step probes again at once."""
+    if isinstance(error, AuthError) or not isinstance(error, TransientError):
+        return False
+    return error.connected and error.may_have_run and error.changing
+
+
+def reprobing(
+    *,
+    sleep: Callable[[float], None],
+    before_sleep: Callable[[int, float, BaseException], None] | None = None,
+) -> tenacity.Retrying:
+    """A tenacity controller running a step attempt again at once after a lost answer."""
+    return tenacity.Retrying(
+        stop=tenacity.stop_after_attempt(1 + REPROBES),
+        wait=tenacity.wait_exponential(multiplier=RESEND_DELAY, max=RESEND_MAX_DELAY),
+        retry=tenacity.retry_if_exception(lost_answer),
+        sleep=sleep,
+        reraise=True,
+        before_sleep=_notify(before_sleep),
+    )

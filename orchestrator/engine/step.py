@@ -10,7 +10,7 @@ from typing import Any
 from orchestrator.commands import Command, CommandResult, Transport
 from orchestrator.deadline import Deadline
 from orchestrator.engine.retry import resending
-from orchestrator.errors import OperationTimeout
+from orchestrator.errors import OperationTimeout, TransportError
 from orchestrator.modules.base import ArgsModel
 from orchestrator.modules.protocol import (
     Diff,
@@ -125,7 +125,12 @@ def _send(
         budget = deadline.remaining(command.cmdlet) if deadline else None
         return transport.run(command, timeout=budget)
 
-    return resending(command, deadline, sleep=sleep, on_resend=on_resend)(once)
+    try:
+        result: CommandResult = resending(command, deadline, sleep=sleep, on_resend=on_resend)(once)
+    except TransportError as error:
+        error.changing = command.mutating  # the step decides: probe again, or give up
+        raise
+    return result
 
 
 def _pause_or_show(

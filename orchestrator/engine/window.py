@@ -174,12 +174,20 @@ class UndoResult:
     detail: str = ""
 
 
-def revert_change(change: Change, module: Module[Any, Any], ctx: StepContext) -> Logic[UndoResult]:
+def revert_change(
+    change: Change, module: Module[Any, Any], ctx: StepContext, *, check_first: bool = False
+) -> Logic[UndoResult]:
     """Run a change's undo commands (each, whatever the others do), then verify by probing.
 
     Verified when the probed state reads as it did before the change (the diff's `before`).
     An undo command's error is not fatal by itself: the failsafe may have undone it already.
+    check_first: probe first and send nothing when the change is undone already (a retried
+    revert whose undo acted but lost its answer): no undo is sent twice.
     """
+    if check_first:
+        state = yield from module.probe(change.args, ctx)
+        if dict(module.diff(change.args, state).before) == dict(change.before):
+            return UndoResult(change, True)
     errors = []
     for command in change.undo:
         result = yield command
@@ -210,6 +218,11 @@ class WindowRuntime:
         """Remember a change (in application order)."""
         with self._lock:
             self.changes.append(change)
+
+    def change_of(self, host: str, step: str) -> Change | None:
+        """The change a step already journaled on a host (an attempt before this one)."""
+        with self._lock:
+            return next((c for c in self.changes if (c.host, c.step) == (host, step)), None)
 
     def host_undo(self, host: str) -> tuple[Command, ...]:
         """The host's undo commands so far, in the order they must run (last change first)."""

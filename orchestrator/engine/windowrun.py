@@ -16,7 +16,7 @@ from orchestrator.engine import events as ev
 from orchestrator.engine.failsafe_pam import pam_enabled, ttl_applies, with_ttl
 from orchestrator.engine.fanout import Fanout
 from orchestrator.engine.hoststep import HostStepRunner
-from orchestrator.engine.retry import retrying
+from orchestrator.engine.retry import reprobing, retrying
 from orchestrator.engine.step import drive
 from orchestrator.engine.window import (
     Change,
@@ -30,7 +30,7 @@ from orchestrator.engine.window import (
 from orchestrator.errors import OrchestratorError
 from orchestrator.inventory.model import Host
 from orchestrator.modules.base import ArgsModel
-from orchestrator.modules.protocol import Logic, StepContext
+from orchestrator.modules.protocol import Logic, Module, StepContext
 from orchestrator.playbook.model import Step, Window
 
 
@@ -101,6 +101,9 @@ class _Guard:
     pam: dict[str, bool] = field(default_factory=dict)
 
     def before_change(self, change: PendingChange) -> int:
+        earlier = self.runtime.change_of(change.host, change.step)
+        if earlier is not None:  # a retried attempt: the journal holds it (first probe's state)
+            return earlier.change_id
         change_id = self.journal.record_intent(
             self.runtime.window_id, change, self.step_index(change.step)
         )
@@ -214,7 +217,7 @@ class WindowRunner:
             started = self.monotonic()
             logic = safes.prepare(host.name, deadline) if safes else _noop()
             try:
-                drive(logic, self.fanout.transport(host), sleep=time.sleep)
+                drive(logic, self.fanout.transport(host), sleep=self.hosts.sleep)
             except OrchestratorError as exc:
                 self.hosts.lost(first_step[host.name], host, exc)
                 return None
@@ -298,14 +301,37 @@ class WindowRunner:
         return verified
 
     def _undo_one(self, change: Change, transport: Transport) -> UndoResult:
-        module = self.hosts.modules(change.module)
-        ctx = StepContext(change.host)
-        result: UndoResult = _retry(
-            lambda: drive(revert_change(change, module, ctx), transport, sleep=time.sleep)
-        )
+        result = undo_verified(change, self.hosts.modules(change.module), transport)
         self.journal.mark_change(change.change_id, "undone" if result.verified else "undo_failed")
         self.bus.emit(ev.UndoFinished("", change.host, change.step, result.verified, result.detail))
         return result
+
+
+def undo_verified(
+    change: Change,
+    module: Module[Any, Any],
+    transport: Transport,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+) -> UndoResult:
+    """Undo one change and verify it, through transient failures (never auth): a lost answer
+    sends the revert back to its probe at once, a host that cannot be reached is tried again
+    after the default policy's delays; a revert tried again probes first, so no undo command
+    that acted is sent twice."""
+    tries = 0
+
+    def once() -> UndoResult:
+        nonlocal tries
+        tries += 1
+        logic = revert_change(change, module, StepContext(change.host), check_first=tries > 1)
+        return drive(logic, transport, sleep=sleep)
+
+    def reprobed() -> UndoResult:
+        done: UndoResult = reprobing(sleep=sleep)(once)
+        return done
+
+    result: UndoResult = retrying(None, (), sleep=sleep)(reprobed)
+    return result
 
 
 def _retry(action: Callable[[], Any]) -> Any:

@@ -3,7 +3,10 @@
 Start-Process -Wait waits for the program and every process it starts (a job object), and
 only -PassThru returns the Process whose ExitCode we check (Start-Process on Microsoft Learn;
 PowerShell/PowerShell#15555); calling a GUI program such as Smsman.exe directly would not
-wait. `creates`/`removes` are guards read with Test-Path. Windows PowerShell 5.1 joins
+wait. `creates`/`removes` are guards read with Test-Path. A copy of the program already running
+(Get-Process, matched by path: an earlier attempt whose answer was lost on the way, or a
+logon script) is waited for (Wait-Process) and the guards read again, never started a second
+time beside it. Windows PowerShell 5.1 joins
 -ArgumentList with spaces without quoting, so an argument holding a space is quoted here. What
 a program did cannot be undone.
 """
@@ -19,7 +22,7 @@ from pydantic import Field
 from orchestrator.commands import SWITCH, Command
 from orchestrator.errors import StepError
 from orchestrator.modules.base import ArgsModel, ModuleSpec, always_irreversible
-from orchestrator.modules.logic import change, first, read, run
+from orchestrator.modules.logic import change, first, objects, read, run
 from orchestrator.modules.protocol import Diff, DiffKind, Logic, ModuleTraits, StepContext
 
 
@@ -36,14 +39,17 @@ class Args(ArgsModel):
 
 @dataclass(frozen=True)
 class GuardState:
-    """What Test-Path said about the guards (None: no such guard)."""
+    """What Test-Path said about the guards (None: no such guard), and the ids of copies of
+    the program running now."""
 
     creates_exists: bool | None = None
     removes_exists: bool | None = None
+    running: tuple[int, ...] = ()
 
     def facts(self) -> dict[str, Any]:
         """JSON-able, for a Diff."""
-        return {"creates_exists": self.creates_exists, "removes_exists": self.removes_exists}
+        found = {"creates_exists": self.creates_exists, "removes_exists": self.removes_exists}
+        return {**found, "running": list(self.running)} if self.running else found
 
 
 def quote_argument(argument: str) -> str:
@@ -62,6 +68,26 @@ def _exists(path: str | None) -> Logic[bool | None]:
     return result.outputs == (True,)
 
 
+_NOT_RUNNING = "NoProcessFoundForGivenName"
+_GONE = "NoProcessFoundForGivenId"  # it exited between Get-Process and Wait-Process
+
+
+def _running(path: str) -> Logic[tuple[int, ...]]:
+    """The ids of the processes running `path` now (by name, then matched by full path)."""
+    result = yield from run(read("Get-Process", Name=_process_name(path)), allow={_NOT_RUNNING})
+    wanted = _normalized(path)
+    return tuple(int(p["Id"]) for p in objects(result) if _normalized(str(p.get("Path"))) == wanted)
+
+
+def _process_name(path: str) -> str:
+    name = _normalized(path).rsplit("\\", 1)[-1]
+    return name[:-4] if name.endswith(".exe") else name
+
+
+def _normalized(path: str) -> str:
+    return path.replace("/", "\\").rstrip("\\").lower()
+
+
 def _skip_reason(args: Args, state: GuardState) -> str | None:
     if state.creates_exists:
         return f"{args.creates} exists"
@@ -76,21 +102,35 @@ class Process(ModuleTraits):
     name = "process"
 
     def probe(self, args: Args, _ctx: StepContext) -> Logic[GuardState]:
-        """Test-Path on the creates/removes guards (nothing to read without guards)."""
+        """Test-Path on the creates/removes guards, and Get-Process for a running copy."""
         creates = yield from _exists(args.creates)
         removes = yield from _exists(args.removes)
-        return GuardState(creates, removes)
+        running = yield from _running(args.path)
+        return GuardState(creates, removes, running)
 
     def diff(self, args: Args, state: GuardState) -> Diff:
-        """Skipped by a guard, else a change: running a program changes what it changes."""
+        """A running copy is waited for; else skipped by a guard, or a change: running a
+        program changes what it changes."""
         command = " ".join([args.path, *args.arguments])
+        if state.running:
+            ids = ", ".join(str(pid) for pid in state.running)
+            summary = (
+                f"wait for {args.path} already running (id {ids}), then run {command} if needed"
+            )
+            return Diff(DiffKind.CHANGE, summary, state.facts(), {"ran": command})
         reason = _skip_reason(args, state)
         if reason is not None:
             return Diff(DiffKind.NONE, f"not running {command}: {reason}", state.facts())
         return Diff(DiffKind.CHANGE, f"run {command}", state.facts(), {"ran": command})
 
-    def apply(self, args: Args, _state: GuardState, _ctx: StepContext) -> Logic[None]:
-        """Start-Process -Wait -PassThru; the exit code must be an expected one."""
+    def apply(self, args: Args, state: GuardState, ctx: StepContext) -> Logic[None]:
+        """Wait for a running copy and read the guards again; then Start-Process -Wait
+        -PassThru where still needed; the exit code must be an expected one."""
+        if state.running:
+            yield from run(read("Wait-Process", Id=list(state.running)), allow={_GONE})
+            again = yield from self.probe(args, ctx)
+            if again.running or _skip_reason(args, again) is not None:
+                return
         result = yield from run(
             change(
                 "Start-Process",

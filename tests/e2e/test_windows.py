@@ -8,165 +8,24 @@ failsafe tasks close Guest with no orchestrator present.
 from __future__ import annotations
 
 import json
-import os
-import queue
 import signal
-import subprocess
-import sys
-import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from orchestrator.lab.harness import RunningLab
-
 from ..conftest import LabFactory
+from .harness import (
+    GUEST_WINDOW,
+    KILL_POINTS,
+    NEVER,
+    Orchestrator,
+    Window,
+    run_id_of,
+    variant,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-GUEST_WINDOW = ROOT / "playbooks" / "guest-window.yml"
 pytestmark = pytest.mark.e2e
-
-Event = dict[str, Any]
-
-
-class Orchestrator:
-    """`orchestrator run` in a subprocess, its JSON log lines read as they come."""
-
-    def __init__(self, args: list[str], cwd: Path) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "orchestrator", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=cwd,
-            env={**os.environ, "NO_COLOR": "1"},
-        )
-        self.events: list[Event] = []
-        self._queue: queue.Queue[Event | None] = queue.Queue()
-        self._stderr: list[str] = []
-        self._readers = [
-            threading.Thread(target=self._read, daemon=True),
-            threading.Thread(target=self._read_errors, daemon=True),
-        ]
-        for reader in self._readers:
-            reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            if line.startswith("{"):
-                self._queue.put(json.loads(line))
-        self._queue.put(None)
-
-    def _read_errors(self) -> None:
-        assert self.process.stderr is not None
-        self._stderr.extend(self.process.stderr)
-
-    def until(self, wanted: Callable[[Event], bool], timeout: float = 60) -> Event:
-        """Block until an event matches; fail if the process ends or time runs out first."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                event = self._queue.get(timeout=0.2)
-            except queue.Empty:
-                continue
-            if event is None:
-                raise AssertionError(f"the run ended first: {self.finish()}")
-            self.events.append(event)
-            if wanted(event):
-                return event
-        raise AssertionError(f"no matching event within {timeout}s: {self.events[-5:]}")
-
-    def finish(self, timeout: float = 120) -> tuple[int, str]:
-        """Wait for the exit; its code and stderr."""
-        self.process.wait(timeout=timeout)
-        for reader in self._readers:
-            reader.join(timeout=10)
-        for stream in (self.process.stdout, self.process.stderr):
-            if stream is not None:
-                stream.close()
-        err = "".join(self._stderr)
-        while True:
-            try:
-                event = self._queue.get(timeout=1)
-            except queue.Empty:
-                break
-            if event is None:
-                break
-            self.events.append(event)
-        return self.process.returncode, err
-
-
-@dataclass
-class Window:
-    """A lab in the article's state, its inventory, a state dir, and a playbook to run."""
-
-    lab: RunningLab
-    inventory: Path
-    state: Path
-    playbook: Path
-    cwd: Path
-
-    def run(self, *extra: str) -> Orchestrator:
-        return Orchestrator(
-            [
-                "run",
-                str(self.playbook),
-                "-i",
-                str(self.inventory),
-                "--yes",
-                "--log-format",
-                "json",
-                "--state-dir",
-                str(self.state),
-                "-e",
-                "poll_interval=1s",
-                *extra,
-            ],
-            self.cwd,
-        )
-
-    def command(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "orchestrator", *args, "--state-dir", str(self.state)],
-            capture_output=True,
-            text=True,
-            cwd=self.cwd,
-            timeout=120,
-            check=False,
-        )
-
-    def guest_enabled(self) -> dict[str, bool]:
-        backend = self.lab.backend
-        domain = backend.ad_account("Guest")
-        local = backend.local_account("CAP1", "Guest")
-        assert domain is not None
-        assert local is not None
-        return {"DC1": domain.enabled, "CAP1": local.enabled}
-
-    def tasks(self, run_id: str) -> dict[str, Any]:
-        return {
-            host: self.lab.backend.task_info(host, f"{run_id}-guest-access", "\\orchestrator\\")
-            for host in ("DC1", "CAP1")
-        }
-
-
-def _variant(tmp_path: Path, **replace: str) -> Path:
-    text = GUEST_WINDOW.read_text()
-    for old, new in replace.items():
-        assert old in text, old
-        text = text.replace(old, new)
-    path = tmp_path / "guest-window.yml"
-    path.write_text(text)
-    return path
-
-
-NEVER = {"until: aware_ratio >= min_checked_in_ratio": "until: aware_ratio > 1"}
 
 
 @pytest.fixture
@@ -174,25 +33,7 @@ def window(lab_factory: LabFactory, tmp_path: Path) -> Window:
     """tb1-lockout, clock by hand; a guest-window whose wait never ends (clients are frozen)."""
     lab = lab_factory(scenario="tb1-lockout", clients=5, manual_clock=True, start_now=True)
     inventory = lab.write_inventory(tmp_path / "lab" / "inventory.yml")
-    return Window(lab, inventory, tmp_path / "state", _variant(tmp_path, **NEVER), tmp_path)
-
-
-def _run_id(events: list[Event]) -> str:
-    return next(str(e["run"]) for e in events if "run" in e)
-
-
-def _finished(step: str) -> Callable[[Event], bool]:
-    return lambda e: e["event"] == "host.finished" and e["step"] == step
-
-
-KILL_POINTS = {
-    "window opened": lambda e: e["event"] == "window.opened",
-    "domain Guest enabled": _finished("Enable the domain Guest for CAPs on domain controllers"),
-    "domain Guest in Domain Users": _finished("Put the domain Guest in Domain Users"),
-    "local Guest enabled": _finished("Enable the local Guest on member-server CAPs"),
-    "local Guest in Users": _finished("Put the local Guest in the local Users group"),
-    "waiting for clients": lambda e: e["event"] == "step.started" and e["step"].startswith("Wait"),
-}
+    return Window(lab, inventory, tmp_path / "state", variant(tmp_path, **NEVER), tmp_path)
 
 
 @pytest.mark.parametrize("point", list(KILL_POINTS), ids=lambda p: p.replace(" ", "-"))
@@ -202,7 +43,7 @@ def test_kill_9_inside_the_window_the_failsafe_closes_guest(window: Window, poin
     run.until(KILL_POINTS[point])
     run.process.kill()
     run.finish()
-    run_id = _run_id(run.events)
+    run_id = run_id_of(run.events)
     window.lab.backend.advance(timedelta(hours=2, minutes=5))  # past the deadline, nobody there
     assert window.guest_enabled() == {"DC1": False, "CAP1": False}
     rollback = window.command("rollback", run_id)
@@ -226,14 +67,14 @@ def test_a_signal_reverts_before_the_process_exits(window: Window, sig: signal.S
     closed = [e for e in run.events if e["event"] == "window.closed"]
     assert closed[0]["complete"] is True
     assert window.guest_enabled() == {"DC1": False, "CAP1": False}
-    assert all(task is None for task in window.tasks(_run_id(run.events)).values())
+    assert all(task is None for task in window.tasks(run_id_of(run.events)).values())
 
 
 def test_the_deadline_reached_while_waiting_undoes(lab_factory: LabFactory, tmp_path: Path) -> None:
     """A wait that outlives the window: forward work stops in time for the revert; exit 1."""
     lab = lab_factory(scenario="tb1-lockout", clients=5, manual_clock=True, start_now=True)
     inventory = lab.write_inventory(tmp_path / "lab" / "inventory.yml")
-    playbook = _variant(tmp_path, **NEVER, **{"deadline: 2h": "deadline: 45s"})
+    playbook = variant(tmp_path, **NEVER, **{"deadline: 2h": "deadline: 45s"})
     state = Window(lab, inventory, tmp_path / "state", playbook, tmp_path)
     run = state.run()
     code, err = run.finish(timeout=180)
@@ -265,7 +106,7 @@ def test_a_host_unreachable_at_undo_is_named_and_closed_by_its_failsafe(window: 
     window.lab.backend.set_host_up("CAP1", True)
     window.lab.backend.advance(timedelta(minutes=11))  # StartWhenAvailable: ~10 minutes after boot
     assert window.guest_enabled() == {"DC1": False, "CAP1": False}
-    rollback = window.command("rollback", _run_id(run.events))
+    rollback = window.command("rollback", run_id_of(run.events))
     assert rollback.returncode == 0, rollback.stdout + rollback.stderr
 
 
@@ -277,7 +118,7 @@ def test_a_second_run_against_the_same_domain_is_refused(window: Window) -> None
     code, err = second.finish()
     assert code == 4, err
     assert "refused" in err
-    assert _run_id(first.events) in err
+    assert run_id_of(first.events) in err
     first.process.send_signal(signal.SIGINT)
     assert first.finish()[0] == 1
 
@@ -294,8 +135,8 @@ def test_the_guest_window_recovers_the_site(lab_factory: LabFactory, tmp_path: P
     clients = lab.backend.clients()
     assert all("CONTOSO\\SMSClient2_TB1" in c.known_accounts for c in clients), clients
     assert lab.backend.ad_account("SMSClient_TB1") is None
-    assert all(task is None for task in state.tasks(_run_id(run.events)).values())
-    shown = state.command("show", _run_id(run.events), "--format", "json")
+    assert all(task is None for task in state.tasks(run_id_of(run.events)).values())
+    shown = state.command("show", run_id_of(run.events), "--format", "json")
     assert shown.returncode == 0
     assert json.loads(shown.stdout)["run"]["status"] == "succeeded"
 
@@ -306,7 +147,7 @@ def test_resume_makes_the_window_safe_then_finishes_without_repeating(
     """kill -9 in the window, then resume: the window is rolled back, run again, steps before kept."""
     lab = lab_factory(scenario="tb1-lockout", clients=5, manual_clock=True, start_now=True)
     inventory = lab.write_inventory(tmp_path / "lab" / "inventory.yml")
-    playbook = _variant(
+    playbook = variant(
         tmp_path, **{"until: aware_ratio >= min_checked_in_ratio": "until: total >= 0"}
     )
     window = Window(lab, inventory, tmp_path / "state", playbook, tmp_path)
@@ -314,7 +155,7 @@ def test_resume_makes_the_window_safe_then_finishes_without_repeating(
     first.until(KILL_POINTS["local Guest enabled"])
     first.process.kill()
     first.finish()
-    run_id = _run_id(first.events)
+    run_id = run_id_of(first.events)
     changed = window.command("resume", run_id, "-e", "poll_interval=2s", "--yes")
     assert changed.returncode == 4, changed.stdout + changed.stderr  # other -e values: refused
     resumed = Orchestrator(

@@ -123,17 +123,30 @@ def test_a_read_only_command_is_resent_at_once(tmp_path: Path) -> None:
     assert (finished.status, finished.attempts) == (Status.CHANGED, 1)
 
 
-def test_a_changing_command_goes_back_to_the_step_with_backoff(tmp_path: Path) -> None:
-    """A Set that may have reached the host is not resent: the step probes again after the
-    policy's delays, and the attempts are counted as they happened."""
+def test_a_changing_command_whose_answer_was_lost_goes_back_to_the_probe_at_once(
+    tmp_path: Path,
+) -> None:
+    """A Set that may have reached the host is not resent: the step probes again at once (no
+    policy delay), and every attempt is counted."""
     connector = FakeConnector(
         {"s1": Script(set_errors=[ConnectError("dropped"), OperationTimeout("slow")])}
     )
     extra = ", retry: {attempts: 3, delay: 2s, backoff: 3, max_delay: 1m}"
     _, events, slept = _run(tmp_path, _step("one", "s1", extra=extra), connector)
-    assert slept == [2.0, 6.0]
+    assert slept == [0.05, 0.1]
     assert [(e.attempt, e.command) for e in events.of(ev.Retrying)] == [(1, ""), (2, "")]
     assert [c for _, c in connector.calls] == ["Get", "Set"] * 3
+    (finished,) = events.of(ev.HostStepFinished)
+    assert (finished.status, finished.attempts) == (Status.CHANGED, 3)
+
+
+def test_a_host_that_cannot_be_reached_is_retried_after_the_policy_delays(tmp_path: Path) -> None:
+    """No connection at all (refused): the whole step is tried again after the policy's delays."""
+    refused: list[Exception] = [ConnectError("refused", connected=False) for _ in range(2)]
+    connector = FakeConnector({"s1": Script(set_errors=refused)})
+    extra = ", retry: {attempts: 3, delay: 2s, backoff: 3, max_delay: 1m}"
+    _, events, slept = _run(tmp_path, _step("one", "s1", extra=extra), connector)
+    assert slept == [2.0, 6.0]
     (finished,) = events.of(ev.HostStepFinished)
     assert (finished.status, finished.attempts) == (Status.CHANGED, 3)
 
@@ -151,8 +164,8 @@ def test_a_change_whose_answer_was_lost_is_made_once_and_reported_changed(tmp_pa
 
 def test_a_failed_step_reports_every_attempt_it_made(tmp_path: Path) -> None:
     """A step that fails after its retries says how many attempts it made (not 1)."""
-    dropped: list[Exception] = [ConnectError("dropped") for _ in range(3)]
-    connector = FakeConnector({"s1": Script(set_errors=dropped)})
+    refused: list[Exception] = [ConnectError("refused", connected=False) for _ in range(3)]
+    connector = FakeConnector({"s1": Script(set_errors=refused)})
     result, events, _ = _run(tmp_path, _step("one", "s1"), connector)
     (finished,) = events.of(ev.HostStepFinished)
     assert (finished.status, finished.attempts) == (Status.UNREACHABLE, 3)

@@ -14,8 +14,9 @@ from orchestrator.commands import Command
 from orchestrator.engine import events as ev
 from orchestrator.engine.fanout import Fanout
 from orchestrator.engine.runner import Runner, RunResult
+from orchestrator.engine.step import Status
 from orchestrator.engine.window import PendingChange, check_feasible, revert_budget
-from orchestrator.errors import WindowError
+from orchestrator.errors import ConnectError, WindowError
 from orchestrator.inventory.loader import load_inventory
 from orchestrator.modules import MODULES
 from orchestrator.modules.protocol import Logic
@@ -207,3 +208,33 @@ def test_revert_budget_arithmetic() -> None:
     assert budget.seconds == pytest.approx(5 * (5 * 0.5 * 1.5 + 30))
     with pytest.raises(WindowError, match="needs 169s but the deadline is 120s away"):
         check_feasible("guest-access", timedelta(minutes=2), budget)
+
+
+def test_a_change_whose_answer_was_lost_is_journaled_and_undone_once(tmp_path: Path) -> None:
+    """In a window, a Set that acted but lost its answer: the step probes again, finds it made,
+    journals no second intent, and the revert undoes it once."""
+    connector = FakeConnector({"s1": Script(lost_answers=1)})
+    result, events, journal, _ = _run(tmp_path, connector)
+    assert not result.failed
+    intents = [e[1:3] for e in journal.entries if e[0] == "intent"]
+    assert intents.count(("s1", "first")) == 1
+    first = [e for e in events.of(ev.HostStepFinished) if (e.host, e.step) == ("s1", "first")]
+    assert [(e.status, e.attempts) for e in first] == [(Status.CHANGED, 2)]
+    undone = [e for e in events.of(ev.UndoFinished) if (e.host, e.step) == ("s1", "first")]
+    assert len(undone) == 1
+    assert undone[0].verified
+
+
+def test_a_cap_that_does_not_answer_when_the_window_opens_leaves_the_run(tmp_path: Path) -> None:
+    """A host whose clock cannot be read when the window opens: it is out (unreachable), its
+    first window step says why, the window runs and reverts on the others, the run fails."""
+    dropped: list[Exception] = [ConnectError("dropped") for _ in range(20)]
+    connector = FakeConnector({"s2": Script(errors=dropped)})
+    result, events, _, _ = _run(tmp_path, connector)
+    assert result.failed
+    assert result.out["s2"].kind.value == "unreachable"
+    s2 = [e for e in events.of(ev.HostStepFinished) if e.host == "s2"]
+    assert [(e.step, e.status) for e in s2] == [("first", Status.UNREACHABLE)]
+    (outcome,) = result.windows
+    assert outcome.reverted
+    assert _values(connector)["s1"] == "c"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from orchestrator.commands import Command
 from orchestrator.engine.step import Status
 from orchestrator.errors import RemoteError, StepError
 from orchestrator.lab.backend import DomainBackend
@@ -93,3 +94,37 @@ def test_arguments_are_quoted_as_windows_reads_them(argument: str, quoted: str) 
     """Start-Process joins -ArgumentList unquoted (5.1): a spaced argument is quoted here."""
     assert quote_argument(argument) == quoted
     assert split_command_line(quoted) == [argument]  # CommandLineToArgvW reads it back
+
+
+def test_a_copy_already_running_is_waited_for_never_started_twice(lab: DomainBackend) -> None:
+    """Smsman /u still running (an earlier attempt whose answer was lost): the step waits for it
+    with Wait-Process, reads the guard again, and starts no second Smsman."""
+    host = Host(lab, "WKS0001", clocked=True)
+    started = host.transport().run(
+        Command.of("Start-Process", FilePath=SMSMAN, ArgumentList=["/u", "/q"], mutating=True)
+    )
+    assert started.ok
+    given = args("process", path=SMSMAN, arguments=["/u", "/q"], removes=CLIENT_KEY)
+    state = host.probe("process", given)
+    assert len(state.running) == 1
+    outcome = host.step("process", given)
+    assert outcome.status is Status.CHANGED
+    assert outcome.diff.summary.startswith(f"wait for {SMSMAN} already running")
+    assert [m for m in host.mutations() if "Start-Process" in m] == [
+        f"Start-Process -FilePath '{SMSMAN}' -ArgumentList '/u','/q'"
+    ]
+    assert _health(lab) is ClientHealth.Uninstalled
+    assert host.probe("process", given).running == ()
+
+
+def test_get_process_finds_only_running_programs(lab: DomainBackend) -> None:
+    """Get-Process -Name lists a running Smsman and, once it exited, says no such process."""
+    host = Host(lab, "WKS0001", clocked=True)
+    transport = host.transport()
+    transport.run(Command.of("Start-Process", FilePath=SMSMAN, ArgumentList=["/q"], mutating=True))
+    running = transport.run(Command.of("Get-Process", Name="Smsman"))
+    assert [p["Path"] for p in running.outputs] == [SMSMAN]
+    transport.run(Command.of("Wait-Process", Id=[running.outputs[0]["Id"]]))
+    gone = transport.run(Command.of("Get-Process", Name="Smsman"))
+    assert gone.outputs == ()
+    assert gone.error("NoProcessFoundForGivenName") is not None

@@ -142,3 +142,23 @@ def test_every_probe_reads_its_values(
 def test_a_wait_is_read_only() -> None:
     """wait_for is marked read-only, so plan mode may skip the waiting."""
     assert WaitFor.read_only is True
+
+
+def test_a_wait_counts_only_the_clients_still_in_the_run(lab: DomainBackend) -> None:
+    """Clients that left the run are not waited for; the ones still missing are named."""
+    host = Host(lab, "SITE1")
+    clients = ["WKS0001", "WKS0002", "WKS0003"]
+    given = _sms_wait("checked_in_ratio >= 1.0", clients=clients)
+    ctx = StepContext(
+        "SITE1",
+        {},
+        Templar().evaluate,
+        lambda: lab.now().timestamp(),
+        left_run=lambda: frozenset({"wks0002", "WKS0003"}),
+    )
+    state = host.probe("wait_for", given, ctx)
+    assert state.values["total"] == 1
+    assert state.values["stragglers"] == ["WKS0001"]
+    everyone = host.probe("wait_for", given, _ctx(lab))
+    assert everyone.values["total"] == 3
+    assert everyone.values["stragglers"] == clients

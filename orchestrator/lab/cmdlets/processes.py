@@ -1,13 +1,19 @@
-"""Start-Process: run a program, optionally wait for it and return it.
+"""Start-Process, Get-Process and Wait-Process: run a program, find it running, wait for it.
 
 `-Wait` waits (without holding the domain lock) until the program exits on the lab clock;
 only `-PassThru` returns the Process and its ExitCode (Start-Process on Microsoft Learn;
 -Wait also waits for its child processes, PowerShell/PowerShell#15555). A missing file is a
 terminating InvalidOperationException; a UNC path from a WinRM session is refused (the second
-hop).
+hop). Get-Process lists only processes still running; a name or id with none is the
+non-terminating NoProcessFoundForGivenName / NoProcessFoundForGivenId (ObjectNotFound).
+Wait-Process -Id waits for each process to exit, at most -Timeout seconds (then the
+non-terminating ProcessNotTerminated, CloseError) (Get-Process, Wait-Process on Microsoft
+Learn).
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from orchestrator.lab.cmdlets.errors import ErrorKind, PipelineStopped
 from orchestrator.lab.cmdlets.objects import ps
@@ -28,8 +34,7 @@ TYPES = (
 
 def process_object(proc: Process) -> PSObject:
     """A System.Diagnostics.Process."""
-    file_name = normalize_path(proc.path).rsplit("\\", 1)[-1]
-    name = file_name[:-4] if file_name.lower().endswith(".exe") else file_name
+    name = _process_name(proc)
     props = {
         "Id": proc.pid,
         "ProcessName": name,
@@ -90,7 +95,98 @@ def start_process(inv: Invocation) -> None:
         inv.write(process_object(proc))
 
 
+PROCESS_ERROR = NS + "ProcessCommandException"
+
+
+def _running(inv: Invocation) -> list[Process]:
+    return [p for _, p in sorted(inv.host.processes.items()) if not p.has_exited]
+
+
+def get_process(inv: Invocation) -> None:
+    """Get-Process [-Name <string[]>] [-Id <int[]>]: the processes still running."""
+    names = [n.lower() for n in inv.args.texts("Name")]
+    ids = [int(pid) for pid in inv.args.get("Id") or ()]
+    running = _running(inv)
+    for name in names:
+        found = [p for p in running if _process_name(p).lower() == name]
+        if not found:
+            message = (
+                f'Cannot find a process with the name "{name}". Verify the process name and'
+                " call the cmdlet again."
+            )
+            _not_found(inv, message, "NoProcessFoundForGivenName", name)
+        for proc in found:
+            inv.write(process_object(proc))
+    for proc in (p for pid in ids if (p := _by_id(inv, running, pid)) is not None):
+        inv.write(process_object(proc))
+    if not names and not ids:
+        for proc in running:
+            inv.write(process_object(proc))
+
+
+def _by_id(inv: Invocation, running: list[Process], pid: int) -> Process | None:
+    found = next((p for p in running if p.pid == pid), None)
+    if found is None:
+        message = f"Cannot find a process with the process identifier {pid}."
+        _not_found(inv, message, "NoProcessFoundForGivenId", str(pid))
+    return found
+
+
+def _not_found(inv: Invocation, message: str, error_id: str, target: str) -> None:
+    inv.write_error(
+        inv.record(message, ErrorKind(error_id, "ObjectNotFound", PROCESS_ERROR), target)
+    )
+
+
+def wait_process(inv: Invocation) -> None:
+    """Wait-Process -Id <int[]> [-Timeout <seconds>]: until each has exited."""
+    timeout = inv.args.get("Timeout")
+    for pid in inv.args.get("Id") or ():
+        proc = _by_id(inv, _running(inv), int(pid))
+        if proc is None:
+            continue
+        until = proc.ends_at
+        if timeout is not None:
+            until = min(until, inv.state.now() + timedelta(seconds=int(timeout)))
+        if not inv.session.can_wait:
+            continue  # a task action: the lab does not block its clock thread
+        if not inv.session.wait_until(until):
+            raise PipelineStopped
+        if not proc.has_exited:
+            inv.write_error(
+                inv.record(
+                    f'This command stopped operation because process "{_process_name(proc)}'
+                    f' ({proc.pid})" is not stopped in the specified time-out.',
+                    ErrorKind("ProcessNotTerminated", "CloseError", PROCESS_ERROR),
+                    str(proc.pid),
+                )
+            )
+
+
+def _process_name(proc: Process) -> str:
+    file_name = normalize_path(proc.path).rsplit("\\", 1)[-1]
+    return file_name[:-4] if file_name.lower().endswith(".exe") else file_name
+
+
 SPECS = (
+    CmdletSpec(
+        "Get-Process",
+        NS + "GetProcessCommand",
+        get_process,
+        (
+            Param("Name", Kind.STRINGS, position=0, aliases=("ProcessName",)),
+            Param("Id", Kind.OBJECTS, aliases=("PID",)),
+        ),
+    ),
+    CmdletSpec(
+        "Wait-Process",
+        NS + "WaitProcessCommand",
+        wait_process,
+        (
+            Param("Id", Kind.OBJECTS, mandatory=True, aliases=("PID", "ProcessId")),
+            Param("Timeout", Kind.INT, aliases=("TimeoutSec",)),
+        ),
+    ),
     CmdletSpec(
         "Start-Process",
         NS + "StartProcessCommand",
