@@ -203,10 +203,11 @@ def run(  # noqa: PLR0917 -- typer maps each option to a parameter
 ) -> None:
     """Run a playbook against an inventory (asks first on a terminal unless --yes).
 
-    Exit codes: 0 success; 1 failed, and everything a window changed was rolled back;
-    2 invalid input; 3 failed, and a rollback is incomplete (the hosts still open are named;
-    their failsafes fire at the deadline); 4 refused (lock held, window revert cannot fit
-    its deadline, cancelled at the prompt); 5 authentication failure (circuit breaker: one
+    Exit codes: 0 success; 1 failed (a host failed or could not be reached), and everything a
+    window changed was rolled back; 2 invalid input; 3 failed, and a rollback is incomplete
+    (the hosts still open are named; their failsafes fire at the deadline), or what an earlier
+    run left open could not be rolled back first; 4 refused (lock held, window revert cannot
+    fit its deadline, cancelled at the prompt); 5 authentication failure (circuit breaker: one
     attempt per credential, no lockout).
     """
     from orchestrator.app.preparation import Request
@@ -324,7 +325,8 @@ def rollback(
     """Undo everything a run left open: each change undone, verified, failsafes disarmed.
 
     Idempotent. Exit codes: 0 nothing is left open; 3 a host could not be reverted (named;
-    its failsafe stays armed); 4 the domain's lock is held by another run.
+    its failsafe stays armed); 4 the domain's lock is held by another run; 5 a credential was
+    rejected (one failed logon, no other host tried with it).
     """
     from orchestrator.app.rollback import rollback_run
     from orchestrator.journal import Journal

@@ -141,14 +141,8 @@ def _told(
 ) -> Callable[[tenacity.RetryCallState], None] | None:
     if callback is None:
         return None
-
-    def before_sleep(state: tenacity.RetryCallState) -> None:
-        error = state.outcome.exception() if state.outcome else None
-        delay = state.next_action.sleep if state.next_action else 0.0
-        if error is not None:
-            callback(command, state.attempt_number, delay, error)
-
-    return before_sleep
+    told = callback
+    return _notify(lambda attempt, delay, error: told(command, attempt, delay, error))
 
 
 REPROBES = 4  # times a step goes back to its probe at once after a lost answer

@@ -58,8 +58,15 @@ def serve(  # noqa: PLR0917 -- typer maps each option to a parameter
     ] = None,
 ) -> None:
     """Start the lab in the foreground until Ctrl-C or SIGTERM; write an inventory for it."""
-    from orchestrator.lab.harness import LabOptions, RunningLab
-
+    try:
+        from orchestrator.lab.harness import LabOptions, RunningLab
+    except ImportError as exc:  # the lab's server side is an extra, not the orchestrator's
+        out.print(
+            f"error: the lab needs the 'lab' extra (missing: {exc.name}): pip install"
+            " 'orchestrator[lab]', or `make demo`",
+            markup=False,
+        )
+        raise typer.Exit(2) from None
     if auth not in ("ntlm", "negotiate", "basic"):
         raise typer.BadParameter("expected ntlm, negotiate or basic", param_hint="--auth")
     _check_rate(fault_rate)

@@ -148,3 +148,17 @@ def test_shipped_playbooks_point_editors_at_the_schema(playbook: Path) -> None:
     """Each shipped playbook carries the yaml-language-server modeline."""
     first = playbook.read_text().splitlines()[0]
     assert first == "# yaml-language-server: $schema=../docs/playbook.schema.json"
+
+
+def test_the_lab_without_its_extra_says_what_to_install() -> None:
+    """`lab serve` without the lab extra (psrpcore missing): exit 2 and the install command."""
+    code = (
+        "import sys; sys.modules['psrpcore'] = None; sys.argv = ['orchestrator', 'lab', 'serve'];"
+        " from orchestrator.cli import main; main()"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "pip install 'orchestrator[lab]'" in done.stdout
+    assert "psrpcore" in done.stdout
