@@ -88,9 +88,9 @@ def _notify(
 
 
 RESENDS = 7  # a command is sent at most 1 + RESENDS times; each resend opens a new pool, whose
-# own requests can fail as well, so a 10 % loss of requests needs several (bench/README.md)
+# own requests can fail as well, so a 10 % loss of requests needs several (tests/e2e/test_fanout)
 RESEND_DELAY = 0.05  # seconds before the first resend, doubling up to RESEND_MAX_DELAY
-RESEND_MAX_DELAY = 1.0
+RESEND_MAX_DELAY = 0.5
 
 
 def resendable(command: Command, error: BaseException) -> bool:

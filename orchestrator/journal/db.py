@@ -16,6 +16,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+import tenacity
+
 from orchestrator.journal import schema
 from orchestrator.journal.errors import JournalError
 
@@ -54,7 +56,7 @@ class Database:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             # refuse a newer database before anything (even the WAL switch) writes to it
             schema.refuse_newer(schema.current_version(conn), known, str(self.path))
-            conn.execute("PRAGMA journal_mode = WAL")
+            _switch_to_wal(conn)
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.row_factory = sqlite3.Row
@@ -104,6 +106,22 @@ class Database:
             conn, self._conn = self._conn, None
         if conn is not None:
             conn.close()
+
+
+def _switch_to_wal(conn: sqlite3.Connection) -> None:
+    """PRAGMA journal_mode = WAL, waiting out other openers: SQLite answers "database is
+    locked" at once, without its busy handler, while another connection holds a lock during
+    the switch (several processes opening a new journal together)."""
+    for attempt in tenacity.Retrying(
+        stop=tenacity.stop_after_delay(BUSY_TIMEOUT_MS / 1000),
+        wait=tenacity.wait_random(0.01, 0.1),
+        retry=tenacity.retry_if_exception(
+            lambda e: isinstance(e, sqlite3.OperationalError) and "locked" in str(e)
+        ),
+        reraise=True,
+    ):
+        with attempt:
+            conn.execute("PRAGMA journal_mode = WAL")
 
 
 def _create_private(path: Path) -> None:

@@ -232,12 +232,9 @@ def flaky(lab_factory: LabFactory, tmp_path: Path) -> Iterator[tuple[RunningLab,
     the service, dropped after it acted), from a fixed seed."""
     from datetime import timedelta
 
-    from .lockout import wait_until_locked
-
     lab = lab_factory(scenario="tb1-lockout", clients=5, start_now=True,
                       retry_interval=timedelta(milliseconds=500))  # fmt: skip
     inventory = lab.write_inventory(tmp_path / "lab" / "inventory.yml")
-    wait_until_locked(lab)
     lab.server.faults.reseed(236052)
     lab.server.faults.set_all(*flaky_network(0.10))
     yield lab, inventory
