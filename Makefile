@@ -27,8 +27,9 @@ fmt: venv
 typecheck: venv
 	$(BIN)/mypy
 
+# Test files are spread over up to 4 workers, a file to a worker (its fixtures run once).
 unit: venv
-	$(BIN)/pytest
+	$(BIN)/pytest --numprocesses=auto --maxprocesses=4 --dist=loadfile
 
 test: lint typecheck unit
 
