@@ -178,3 +178,15 @@ KILL_POINTS = {
     "local Guest in Users": finished("Put the local Guest in the local Users group"),
     "waiting for clients": lambda e: e["event"] == "step.started" and e["step"].startswith("Wait"),
 }
+
+
+def trouble(result: subprocess.CompletedProcess[str]) -> str:
+    """What went wrong in a run, for an assertion's message: failures, retries, stderr."""
+    kinds = ("host.retrying", "run.aborted", "credential.rejected")
+    events = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    lines = [
+        json.dumps(e)
+        for e in events
+        if e.get("status") in ("failed", "unreachable") or e["event"] in kinds
+    ]
+    return "\n".join(lines[-40:]) + "\n" + result.stderr[-3000:]

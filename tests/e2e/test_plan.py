@@ -20,6 +20,7 @@ from orchestrator.lab.domain import ccim
 from orchestrator.lab.harness import RunningLab
 
 from ..conftest import LabFactory
+from .harness import trouble
 from .lockout import wait_until_locked
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,7 +117,7 @@ def test_an_undrifted_plan_runs_exactly_as_predicted(
     planned = _plan(PLAYBOOKS / f"{name}.yml", inventory, "--out", str(plan_path))
     assert planned.returncode == 0, planned.stdout[-3000:] + planned.stderr
     result = _run_plan(plan_path, inventory)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    assert result.returncode == 0, trouble(result)
     outcomes = _finished(result.stdout)
     expected = {"will-change": {"changed"}, "no-change": {"ok"}, "skipped": {"skipped"}}
     steps = json.loads(plan_path.read_text())["steps"]

@@ -25,6 +25,7 @@ from orchestrator.secrets import Secret
 from orchestrator.transport.psrp import PsrpConnector
 
 from ..conftest import LabFactory
+from .harness import trouble
 from .lockout import wait_until_locked
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,17 +73,6 @@ def _run(
 
 def _events(output: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
-
-
-def _trouble(result: subprocess.CompletedProcess[str]) -> str:
-    """What went wrong in a run, for an assertion's message: failures, retries, stderr."""
-    kinds = ("host.retrying", "run.aborted", "credential.rejected")
-    lines = [
-        json.dumps(e)
-        for e in _events(result.stdout)
-        if e.get("status") in ("failed", "unreachable") or e["event"] in kinds
-    ]
-    return "\n".join(lines[-40:]) + "\n" + result.stderr[-3000:]
 
 
 class Site:
@@ -135,7 +125,7 @@ def test_method_1_smsman_reinstall_recovers_the_site(broken: tuple[RunningLab, P
     wait_until_locked(lab)
     assert site.summary()["CheckedIn"] == 0
     result = _run(PLAYBOOKS / "smsman-reinstall.yml", inventory)
-    assert result.returncode == 0, _trouble(result)
+    assert result.returncode == 0, trouble(result)
     summary = site.summary()
     assert (summary["CheckedIn"], summary["Failing"]) == (5, 0)
     assert "SMSClient_TB1" not in site.locked_out()
