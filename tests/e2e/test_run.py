@@ -138,7 +138,7 @@ def test_method_2_orphan_and_reinstall_recovers_the_site(
     lab, inventory, site = broken
     wait_until_locked(lab)
     result = _run(PLAYBOOKS / "orphan-and-reinstall.yml", inventory)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    assert result.returncode == 0, trouble(result)
     assert site.summary()["CheckedIn"] == 5
     assert all(c["Installed"] for c in site.run("SITE1", "Get-CMClientStatus"))
     finished = [e for e in _events(result.stdout) if e["event"] == "host.finished"]
@@ -169,7 +169,7 @@ def test_rotation_never_locks_clients_out_and_secrets_stay_secret(
         "next_account=SMSClient3_TB1",
         env={"ORCH_TEST_NEXT_PASSWORD": CANARY},
     )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    assert result.returncode == 0, trouble(result)
     assert CANARY not in result.stdout + result.stderr
     site = Site(inventory, lab.operator())
     try:
@@ -228,7 +228,7 @@ def test_retries_under_faults_make_no_change_twice(
     )
     lab.server.faults.add("DC1", FaultSpec(latency=0.2, times=3))
     result = _run(playbook, inventory)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    assert result.returncode == 0, trouble(result)
     events = _events(result.stdout)
     retried = [(e["attempt"], e["resent"]) for e in events if e["event"] == "host.retrying"]
     assert retried == [(1, "Get-ADUser")]
@@ -255,7 +255,7 @@ def test_fifty_hosts_in_parallel(lab_factory: LabFactory, tmp_path: Path) -> Non
         " name: Marked, type: REG_DWORD, value: 1}\n"
     )
     result = _run(playbook, inventory, "--forks", "20")
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    assert result.returncode == 0, trouble(result)
     finished = [e for e in _events(result.stdout) if e["event"] == "host.finished"]
     assert len(finished) == 50
     assert {e["status"] for e in finished} == {"changed"}
