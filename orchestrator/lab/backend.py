@@ -205,9 +205,12 @@ class DomainBackend:
         def wait_until(when: datetime) -> bool:
             clock = self._state.clock
             while True:
-                clock.run_due()
                 if clock.now() >= when:
+                    # run what is due only now that `when` has passed: a check before the
+                    # events ran let Start-Process -Wait return a process that had not exited
+                    clock.run_due()
                     return True
+                clock.run_due()
                 if stop.is_set():
                     return False
                 self._cond.wait(timeout=_POLL)  # releases the lock while waiting

@@ -133,3 +133,21 @@ def test_statements_user_is_recorded_but_not_needed(tb1: DomainBackend) -> None:
     """invoke takes the user of the session; any authenticated user may run cmdlets."""
     result = tb1.invoke("DC1", ADMIN, [Statement((call("Get-ADDomain"),))], threading.Event())
     assert len(ok(result)) == 1
+
+
+def test_start_process_wait_returns_the_program_exited_even_when_time_jumps() -> None:
+    """Start-Process -Wait -PassThru returns Smsman with its exit code, even on a machine so
+    loaded that the clock moves between two reads (it once returned it still running)."""
+    ticks = [0.0]
+
+    def jumpy() -> float:
+        ticks[0] += 0.7  # every read of the clock finds it further on
+        return ticks[0]
+
+    spec = load_scenario("tb1-lockout")
+    lab = DomainBackend(build(spec, Clock(spec.start, monotonic=jumpy)))
+    smsman = "C:\\WINNT\\MS\\SMS\\Core\\Bin\\00000409\\Smsman.exe"
+    started = call("Start-Process", smsman, ArgumentList=["/u", "/q"], Wait=None, PassThru=None)
+    (process,) = ok(run(lab, "WKS0001", started))
+    assert process.properties["ExitCode"] == 0
+    assert process.properties["HasExited"] is True
