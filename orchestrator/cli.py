@@ -115,6 +115,23 @@ FormatOpt = Annotated[
 JunitOpt = Annotated[
     Path | None, typer.Option("--junit", help="Write JUnit XML: a testcase per host x step.")
 ]
+EscrowOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--escrow",
+        metavar="NAME=DEST",
+        help="Where generated secret NAME is kept, over the playbook's escrow: file:PATH (new,"
+        " mode 0600), 'command:PROGRAM ARGS' (reads it on stdin, no shell) or none. Repeatable.",
+    ),
+]
+
+
+def _escrows(given: list[str] | None) -> tuple[str, ...]:
+    """The --escrow options, checked now (exit 2 before anything is read or asked)."""
+    from orchestrator.escrow import parse_overrides
+
+    parse_overrides(given or [])
+    return tuple(given or ())
 
 
 @app.command()
@@ -200,6 +217,7 @@ def run(  # noqa: PLR0917 -- typer maps each option to a parameter
     report: ReportOpt = None,
     report_format: FormatOpt = None,
     junit: JunitOpt = None,
+    escrow: EscrowOpt = None,
 ) -> None:
     """Run a playbook against an inventory (asks first on a terminal unless --yes).
 
@@ -208,7 +226,8 @@ def run(  # noqa: PLR0917 -- typer maps each option to a parameter
     (the hosts still open are named; their failsafes fire at the deadline), or what an earlier
     run left open could not be rolled back first; 4 refused (lock held, window revert cannot
     fit its deadline, cancelled at the prompt); 5 authentication failure (circuit breaker: one
-    attempt per credential, no lockout).
+    attempt per credential, no lockout). A generated secret is escrowed (--escrow, or the
+    playbook's) before any host is contacted; a run that cannot escrow it is refused (4).
     """
     from orchestrator.app.preparation import Request
     from orchestrator.app.run import RunOptions, run_playbook
@@ -226,6 +245,7 @@ def run(  # noqa: PLR0917 -- typer maps each option to a parameter
         report=report,
         report_format=report_format,
         junit=junit,
+        escrow=_escrows(escrow),
     )
     if plan is not None:
         from orchestrator.app.apply import Overrides, run_plan
@@ -271,6 +291,7 @@ def plan(  # noqa: PLR0917 -- typer maps each option to a parameter
         int | None, typer.Option(help="Hosts probed at once (default 20).", min=1, max=1000)
     ] = None,
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More detail.")] = 0,
+    escrow: EscrowOpt = None,
 ) -> None:
     """Say per host and step what a run would do, from live read-only probes; change nothing.
 
@@ -294,6 +315,7 @@ def plan(  # noqa: PLR0917 -- typer maps each option to a parameter
         detailed_exitcode=detailed_exitcode,
         forks=forks,
         verbosity=verbose,
+        escrow=_escrows(escrow),
     )
     request = Request(playbook, inventory, tuple(extra_vars or ()), limit)
     raise typer.Exit(plan_playbook(request, options))
@@ -311,6 +333,51 @@ def _check_report_flags(report: Path | None, fmt: str | None) -> None:
         from orchestrator.report.files import format_for
 
         format_for(report, fmt)  # an unknown extension is refused now, not after the run
+
+
+@app.command()
+def diagnose(  # noqa: PLR0917 -- typer maps each option to a parameter
+    inventory: Annotated[Path, typer.Option("--inventory", "-i", help="The inventory.")],
+    site_code: Annotated[
+        str | None,
+        typer.Option("--site-code", help="The site (default: the inventory's site_code)."),
+    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", help="What is printed: text, markdown or json.")
+    ] = "text",
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="Also write it: .md, .json or .txt (docs/diagnose.md)."),
+    ] = None,
+    extra_vars: ExtraVarsOpt = None,
+    limit: LimitOpt = None,
+    forks: Annotated[
+        int | None, typer.Option(help="Hosts read at once (default 20).", min=1, max=1000)
+    ] = None,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More detail.")] = 0,
+) -> None:
+    """Read the domain and the SMS site, change nothing, and say which recovery applies.
+
+    Which clients fail and why, which connection accounts are locked out and by whom, which
+    are valid, the site's accounts and logon methods, whether Guest can work on each CAP, and
+    which of Q236052's methods (or Q237759's rotation) to run, with its playbook and hosts.
+    Exit codes: 0 healthy, nothing to recover; 6 recovery or prevention recommended; 1
+    something could not be read (a host unreachable, a read failed); 2 invalid input; 5 a
+    credential was rejected (one attempt each).
+    """
+    from orchestrator.app.diagnose import DiagnoseOptions, diagnose_site
+
+    options = DiagnoseOptions(
+        inventory=inventory,
+        extra_vars=tuple(extra_vars or ()),
+        limit=limit,
+        site_code=site_code,
+        format=output_format,
+        report=report,
+        forks=forks,
+        verbosity=verbose,
+    )
+    raise typer.Exit(diagnose_site(options, console=out))
 
 
 @app.command()
@@ -349,11 +416,13 @@ def resume(  # noqa: PLR0917 -- typer maps each option to a parameter
     log_format: Annotated[str | None, typer.Option(help="console or json.")] = None,
     state_dir: StateDirOpt = None,
     break_lock: BreakLockOpt = False,
+    escrow: EscrowOpt = None,
 ) -> None:
     """Make a run's open windows safe, then continue it from its first unfinished host x step.
 
     Never repeats a finished change. Give the same -e values as the run had. Exit codes as
     for `run`; 4 also when the playbook, inventory or -e values changed since the run started.
+    Generated secrets are new: escrow them elsewhere (--escrow), the run's own escrow exists.
     """
     from orchestrator.app.resume import resume as resume_run
     from orchestrator.app.run import RunOptions
@@ -366,6 +435,7 @@ def resume(  # noqa: PLR0917 -- typer maps each option to a parameter
         log_format=log_format,  # type: ignore[arg-type]  # checked just above
         state_dir=state_dir,
         break_lock=break_lock,
+        escrow=_escrows(escrow),
     )
     raise typer.Exit(resume_run(run_id, tuple(extra_vars or ()), options, console=out))
 

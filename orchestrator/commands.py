@@ -50,6 +50,8 @@ class Command:
     parameters: tuple[tuple[str, Any], ...] = ()
     mutating: bool = False
     is_script: bool = False
+    idempotent: bool = False  # changing, but doing it twice does no more than once (an
+    # unregister by name that allows "not found", a register with -Force): resent at once
 
     @classmethod
     def of(cls, cmdlet: str, *, mutating: bool = False, **parameters: Any) -> Command:

@@ -8,6 +8,8 @@ value, and only the transport calls it. Sources, as written in playbooks and inv
     prompt          asked on the terminal; an error when the run is not interactive
     generate        a new random password (mapping form: {generate: {length: 32, alphabet: ...}})
 
+A generated secret may name an escrow, where the run hands it over before any host is
+contacted (orchestrator.escrow): `{generate: true, escrow: "file:secrets/{{ run_id }}.txt"}`.
 All secrets of a run are resolved together, before any host is contacted, and every missing
 one is reported at once.
 """
@@ -34,10 +36,12 @@ from pydantic import (
     GetCoreSchemaHandler,
     Tag,
     WithJsonSchema,
+    field_validator,
 )
 from pydantic_core import core_schema
 
 from orchestrator.errors import InputError, Location, Problem
+from orchestrator.escrow import playbook_destination_error
 
 REDACTED = "********"
 _TEXT_FORBIDDEN: contextvars.ContextVar[bool] = contextvars.ContextVar("secret_text", default=False)
@@ -173,10 +177,21 @@ class GenerateOptions(_Source):
 
 
 class GenerateSource(_Source):
-    """`generate`: a new random password, e.g. for a new connection account."""
+    """`generate`: a new random password, e.g. for a new connection account; `escrow` is
+    where the playbook proposes to keep it (a relative `file:PATH`; the operator's --escrow
+    overrides it)."""
 
     kind: Literal["generate"] = "generate"
     generate: GenerateOptions = GenerateOptions()
+    escrow: str | None = Field(None, min_length=1)
+
+    @field_validator("escrow")
+    @classmethod
+    def _escrow_syntax(cls, escrow: str | None) -> str | None:
+        problem = None if escrow is None else playbook_destination_error(escrow)
+        if problem:
+            raise ValueError(problem)
+        return escrow
 
 
 SecretSource = Annotated[
@@ -203,15 +218,38 @@ def source_from_yaml(value: Any) -> Any:
             "expected a secret reference 'env:NAME', 'file:PATH', 'prompt' or 'generate';"
             " found other text (not shown: it may be a password)"
         )
+    if isinstance(value, dict) and "escrow" in value:
+        return _generated_with_escrow(value)
     if isinstance(value, dict) and len(value) == 1:
         (kind,) = value
-        if kind in ("env", "file", "prompt", "generate"):
-            inner = value[kind]
-            return {"kind": kind, kind: {} if inner is None and kind == "generate" else inner}
+        if kind == "generate":
+            return {"kind": kind, kind: _generate_options(value[kind])}
+        if kind in ("env", "file", "prompt"):
+            return {"kind": kind, kind: value[kind]}
     raise ValueError(
         "expected a secret reference: 'env:NAME', 'file:PATH', 'prompt', 'generate'"
         " or a mapping such as {generate: {length: 32}}"
     )
+
+
+def _generate_options(inner: Any) -> Any:
+    """`generate:` with nothing, `true` or its options."""
+    if inner is None or inner is True:
+        return {}
+    if inner is False:
+        raise ValueError("'generate: false' is no source: give the secret another source")
+    return inner
+
+
+def _generated_with_escrow(value: dict[str, Any]) -> dict[str, Any]:
+    """`{generate: true | {...}, escrow: "file:PATH"}`: a new password and where it is kept."""
+    if set(value) != {"generate", "escrow"}:
+        raise ValueError(
+            "'escrow' goes with 'generate' alone: a secret from env:, file: or prompt is known"
+            " already; write {generate: true, escrow: 'file:PATH'}"
+        )
+    options = _generate_options(value["generate"])
+    return {"kind": "generate", "generate": options, "escrow": value["escrow"]}
 
 
 # --- resolution ----------------------------------------------------------------------------
@@ -329,6 +367,20 @@ def _symbols(alphabet: str) -> str:
     return "".join(c for c in alphabet if not c.isalnum())
 
 
+_GENERATE_SCHEMA = {
+    "anyOf": [
+        {"type": "null"},
+        {"const": True},
+        {
+            "type": "object",
+            "properties": {
+                "length": {"type": "integer", "minimum": 12, "maximum": 256},
+                "alphabet": {"type": "string", "minLength": 10},
+            },
+            "additionalProperties": False,
+        },
+    ]
+}
 _SECRET_REF_SCHEMA = {
     "anyOf": [
         {
@@ -343,19 +395,28 @@ _SECRET_REF_SCHEMA = {
                 "env": {"type": "string"},
                 "file": {"type": "string"},
                 "prompt": {"type": "string"},
-                "generate": {
-                    "type": ["object", "null"],
-                    "properties": {
-                        "length": {"type": "integer", "minimum": 12, "maximum": 256},
-                        "alphabet": {"type": "string", "minLength": 10},
-                    },
-                    "additionalProperties": False,
+                "generate": _GENERATE_SCHEMA,
+            },
+            "additionalProperties": False,
+        },
+        {
+            "type": "object",
+            "required": ["generate", "escrow"],
+            "properties": {
+                "generate": _GENERATE_SCHEMA,
+                "escrow": {
+                    "type": "string",
+                    "pattern": "^file:",
+                    "description": "where the run keeps the new password before contacting any"
+                    " host: a file relative to the working directory ({{ run_id }} and"
+                    " {{ secret }} are replaced); the operator's --escrow overrides it",
                 },
             },
             "additionalProperties": False,
         },
     ],
-    "description": "where a secret comes from: env:NAME, file:PATH, prompt or generate",
+    "description": "where a secret comes from: env:NAME, file:PATH, prompt or generate"
+    " (with an optional escrow)",
 }
 
 SecretRef = Annotated[

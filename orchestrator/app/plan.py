@@ -20,8 +20,9 @@ from orchestrator import __version__
 from orchestrator.app.preparation import Prepared, Request, prepare
 from orchestrator.app.reach import ConnectorFactory, open_fanout
 from orchestrator.app.session import vars_json
-from orchestrator.engine.events import EventBus
+from orchestrator.engine.events import EventBus, SecretEscrowed
 from orchestrator.engine.fanout import Fanout
+from orchestrator.escrow import parse_overrides, plan_escrows, planned
 from orchestrator.logging import configure
 from orchestrator.planning.planfile import InputFile, PlanFile, PlannedStep, write_plan
 from orchestrator.planning.planner import Planner, PlanResult, canonical, digest
@@ -46,6 +47,7 @@ class PlanOptions:
     detailed_exitcode: bool = False
     forks: int | None = None
     verbosity: int = 0
+    escrow: tuple[str, ...] = ()  # --escrow NAME=DESTINATION: the plan says where each goes
 
 
 def plan_playbook(
@@ -59,13 +61,17 @@ def plan_playbook(
     from orchestrator.report.files import render, write_junit, write_report
 
     prepared = prepare(request, interactive=sys.stdin.isatty())
+    escrows = plan_escrows(prepared.playbook.secrets, parse_overrides(options.escrow))
     configure(log_format="console", verbosity=options.verbosity - 1, redactor=prepared.redactor)
     out = console or Console(highlight=False, soft_wrap=True)
     forks = options.forks or prepared.playbook.forks
+    bus = EventBus([])
     with open_fanout(
         prepared.inventory, prepared.credentials, forks=forks, factory=factory
     ) as fanout:
-        document, result = make_plan(prepared, fanout)
+        document, result = make_plan(prepared, fanout, bus=bus)
+    for item in planned(escrows):  # where a run would hand each generated secret over
+        bus.emit(SecretEscrowed(item.secret, item.destination, planned=True))
     if options.out is not None:
         write_plan(plan_file(request, prepared, result), options.out)
     code = plan_exit_code(result, detailed=options.detailed_exitcode)

@@ -134,22 +134,41 @@ def prepare(request: Request, *, interactive: bool) -> Prepared:
     binding = binder.bind(playbook, playbook_secrets)
     if binding.problems:
         raise InputError(binding.problems)
-    used = {h.connection.credential for h in hosts}
-    credentials = {
-        name: (cred.username, secrets[cred.secret_name])
-        for name, cred in inventory.credentials.items()
-        if name in used
-    }
     return Prepared(
         playbook,
         inventory,
         binding,
-        credentials,
+        _credentials(inventory, hosts, secrets),
         redactor,
         request.playbook,
         binder.extra_vars,
         playbook_secrets,
     )
+
+
+def resolve_credentials(
+    inventory: Inventory, hosts: list[Host], *, interactive: bool
+) -> tuple[dict[str, tuple[str, Secret]], Redactor]:
+    """For a command without a playbook (diagnose): the credentials these hosts use, every
+    password fetched at once before any host is contacted, and a redactor holding them."""
+    _require_credentials(hosts, inventory)
+    resolver = SecretResolver(interactive=interactive, prompter=getpass.getpass)
+    secrets = resolver.resolve(list(inventory.secret_requests(hosts)))
+    redactor = Redactor()
+    redactor.add(*secrets.values())
+    return _credentials(inventory, hosts, secrets), redactor
+
+
+def _credentials(
+    inventory: Inventory, hosts: list[Host], secrets: Mapping[str, Secret]
+) -> dict[str, tuple[str, Secret]]:
+    """Credential name -> (user name, password), for the credentials these hosts use."""
+    used = {h.connection.credential for h in hosts}
+    return {
+        name: (cred.username, secrets[cred.secret_name])
+        for name, cred in inventory.credentials.items()
+        if name in used
+    }
 
 
 def _require_credentials(hosts: list[Host], inventory: Inventory) -> None:

@@ -23,6 +23,8 @@ from orchestrator.app.run import RunOptions, run_prepared
 from orchestrator.app.session import vars_json
 from orchestrator.errors import RefusedError
 from orchestrator.journal import Journal, RunRecord, RunStatus, file_digest, state_dir
+from orchestrator.modules import MODULES
+from orchestrator.playbook.model import Step
 
 
 def resume(
@@ -92,7 +94,14 @@ def _refuse_if_changed(record: RunRecord, request: Request) -> None:
 
 
 def _skippable(prepared: Prepared, finished: set[tuple[str, int]]) -> set[tuple[str, int]]:
-    """Finished host x steps outside windows (a window's steps run again after its rollback)."""
+    """Finished host x steps outside windows (a window's steps run again after its rollback);
+    a step that only reads (a probe, a precondition, a wait) or registers what it read runs
+    again too: what it read may have changed, and the steps after it need its values."""
     steps = prepared.binding.steps
-    in_window = {i for i, (step, _) in enumerate(steps) if step.window is not None}
-    return {(host, index) for host, index in finished if index not in in_window}
+    again = {i for i, (step, _) in enumerate(steps) if _runs_again(step)}
+    return {(host, index) for host, index in finished if index not in again}
+
+
+def _runs_again(step: Step) -> bool:
+    reads = getattr(MODULES[step.module].implementation, "read_only", False)
+    return step.window is not None or step.register_as is not None or reads

@@ -17,10 +17,11 @@ from orchestrator.app.preparation import Prepared, Request, prepare
 from orchestrator.app.reach import ConnectorFactory, open_fanout
 from orchestrator.app.recover import recover_left_open
 from orchestrator.app.session import domain_key, journaled, status_of, vars_json
-from orchestrator.engine.events import EventBus, Observer
+from orchestrator.engine.events import EventBus, Observer, SecretEscrowed
 from orchestrator.engine.failsafe_target import target_failsafes
 from orchestrator.engine.fanout import Fanout
 from orchestrator.engine.runner import Runner, RunResult, RunSettings
+from orchestrator.escrow import Escrow, Escrowed, deposit, parse_overrides, plan_escrows, planned
 from orchestrator.journal import LockPurpose
 from orchestrator.logging import LogFormat, configure
 from orchestrator.report.console import ConsoleObserver, recap_table
@@ -50,6 +51,7 @@ class RunOptions:
     report: Path | None = None  # --report PATH
     report_format: str | None = None  # --format (default: by the report's extension)
     junit: Path | None = None  # --junit PATH
+    escrow: tuple[str, ...] = ()  # --escrow NAME=DESTINATION, over the playbook's escrows
 
 
 def run_playbook(
@@ -81,7 +83,8 @@ def run_prepared(
     interactive = sys.stdin.isatty()
     out = console or Console(highlight=False)
     log_format = configure_logs(prepared, options, out)
-    if interactive and not (options.yes or approved) and not _confirmed(out, prepared):
+    escrows = plan_escrows(prepared.playbook.secrets, parse_overrides(options.escrow))
+    if interactive and not (options.yes or approved) and not _confirmed(out, prepared, escrows):
         out.print("cancelled at the prompt: nothing was changed", highlight=False)
         return EXIT_REFUSED
     recap = Recap()
@@ -100,7 +103,7 @@ def run_prepared(
     )
     with _fanout_of(prepared, options, factory, fanout) as reach:
         reach.events = EventBus(observers)
-        result = _execute(prepared, options, reach, notes)
+        result = _execute(prepared, options, reach, notes, escrows)
     _report(out, log_format, recap, result)
     code = exit_code(result)
     document.exit_code = code
@@ -149,7 +152,13 @@ def configure_logs(prepared: Prepared, options: RunOptions, out: Console) -> Log
     return log_format
 
 
-def _execute(prepared: Prepared, options: RunOptions, fanout: Fanout, notes: Console) -> RunResult:
+def _execute(
+    prepared: Prepared,
+    options: RunOptions,
+    fanout: Fanout,
+    notes: Console,
+    escrows: list[Escrow],
+) -> RunResult:
     playbook = prepared.playbook
     settings = RunSettings(serial=playbook.serial, max_fail_percentage=playbook.max_fail_percentage)
     with journaled(
@@ -160,8 +169,12 @@ def _execute(prepared: Prepared, options: RunOptions, fanout: Fanout, notes: Con
         purpose=LockPurpose.RESUME if options.resume_of else LockPurpose.RUN,
         run_id=options.resume_of,
     ) as session:
+        # before this run contacts a host: a run that cannot escrow refuses to start (exit 4),
+        # and a crash after a change never loses a generated password
+        escrowed = deposit(escrows, prepared.secrets, session.run_id)
         blocked = recover_left_open(session, prepared.inventory, fanout, notes)
         if blocked is not None:
+            _announce(fanout.events, escrowed)
             return blocked
         if options.resume_of:
             session.journal.reopen_run(session.run_id)
@@ -174,6 +187,7 @@ def _execute(prepared: Prepared, options: RunOptions, fanout: Fanout, notes: Con
                 run_id=session.run_id,
             )
         fanout.events.subscribe(session.observer)
+        _announce(fanout.events, escrowed)
         runner = Runner(
             playbook,
             prepared.binding,
@@ -191,13 +205,22 @@ def _execute(prepared: Prepared, options: RunOptions, fanout: Fanout, notes: Con
             return runner.run()
 
 
-def _confirmed(out: Console, prepared: Prepared) -> bool:
+def _announce(bus: EventBus, escrowed: list[Escrowed]) -> None:
+    """Where each generated secret went, for the reports, the logs and the journal."""
+    for item in escrowed:
+        bus.emit(SecretEscrowed(item.secret, item.destination))
+
+
+def _confirmed(out: Console, prepared: Prepared, escrows: list[Escrow]) -> bool:
     playbook = prepared.playbook
     steps = list(playbook.steps())
     out.print(f"[bold]{playbook.name}[/]", highlight=False)
     out.print(f"{len(steps)} steps on {len(prepared.hosts())} hosts of {prepared.inventory.path}")
     for step in (s for s in steps if s.irreversible):
         out.print(f"  [yellow]irreversible:[/] {step.name}", highlight=False)
+    for item in planned(escrows):
+        where = item.destination or "NOT escrowed: lost when the run ends"
+        out.print(f"  generated secret {item.secret} goes to: {where}", markup=False)
     answer = out.input("Run it? [y/N] ").strip().lower()
     return answer in ("y", "yes")
 

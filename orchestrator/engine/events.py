@@ -168,6 +168,19 @@ class WindowClosed:
 
 
 @dataclass(frozen=True)
+class SecretEscrowed:
+    """Where a generated secret was handed over (run), or would be (plan: `planned`).
+
+    The destination only (`file:/abs/path`, `command:...`), never the value; "" when the
+    secret has no escrow and is lost when the run ends.
+    """
+
+    secret: str  # the secret's name
+    destination: str
+    planned: bool = False
+
+
+@dataclass(frozen=True)
 class RunAborted:
     """The run stopped before its end, and why."""
 
@@ -198,6 +211,7 @@ Event = (
     | WindowClosing
     | UndoFinished
     | WindowClosed
+    | SecretEscrowed
     | RunAborted
     | RunFinished
 )

@@ -42,7 +42,7 @@ from orchestrator.engine.failsafe_clock import TargetClock, read_clock
 from orchestrator.engine.failsafe_json import command_from_json, command_to_json, normalised
 from orchestrator.engine.failsafe_script import failsafe_action, failsafe_commands
 from orchestrator.errors import WindowError
-from orchestrator.modules.logic import change, first, read, run
+from orchestrator.modules.logic import first, read, run, settle
 from orchestrator.modules.protocol import Logic
 from orchestrator.modules.scheduled_task import TASK_NOT_FOUND
 from orchestrator.modules.task_xml import ExecAction, OneShotTask, boundary, principal_id, task_xml
@@ -190,7 +190,7 @@ def arm(plan: FailsafePlan) -> Logic[ArmedFailsafe]:
     action = failsafe_action(armed.commands)
     xml = task_xml(plan.task(armed, action))
     yield from run(
-        change(
+        settle(  # -Force: registering it again replaces it with the same definition
             "Register-ScheduledTask",
             TaskName=armed.task_name,
             TaskPath=armed.task_path,
@@ -250,7 +250,7 @@ def disarm(armed: ArmedFailsafe) -> Logic[None]:
 def disarm_task(name: str, path: str = TASK_PATH) -> Logic[None]:
     """`disarm` by the task's name and path alone (what a journal may keep of it)."""
     yield from run(
-        change("Unregister-ScheduledTask", TaskName=name, TaskPath=path, Confirm=False),
+        settle("Unregister-ScheduledTask", TaskName=name, TaskPath=path, Confirm=False),
         allow={TASK_NOT_FOUND},
     )
 

@@ -14,6 +14,7 @@ from typing import Any
 from orchestrator.commands import Command
 from orchestrator.deadline import Deadline, earliest
 from orchestrator.engine import events as ev
+from orchestrator.engine.facts import Facts, registered_value
 from orchestrator.engine.fanout import Fanout, OutKind
 from orchestrator.engine.retry import reprobing, retrying
 from orchestrator.engine.step import Resend, Status, StepOutcome, Tried, drive, execute
@@ -26,13 +27,13 @@ from orchestrator.errors import (
     RemoteError,
 )
 from orchestrator.inventory.model import Host
-from orchestrator.modules import MODULES
+from orchestrator.modules import MODULES, ArgsModel
 from orchestrator.modules.protocol import Diff, DiffKind, Module, Progress, StepContext
 from orchestrator.playbook.binding import Binding
 from orchestrator.playbook.model import Step
 from orchestrator.templating import Templar, TemplateError
 
-Recorder = Callable[[Step, Host, StepOutcome], None]
+Recorder = Callable[[Step, Host, StepOutcome, bool], None]  # bool: a failure ignored
 ModuleLookup = Callable[[str], Module[Any, Any]]
 
 
@@ -63,6 +64,7 @@ class HostStepRunner:
     monotonic: Callable[[], float]
     record: Recorder
     modules: ModuleLookup = module_for
+    facts: Facts = field(default_factory=Facts)
 
     @property
     def bus(self) -> ev.EventBus:
@@ -87,7 +89,7 @@ class HostStepRunner:
             return
         attempt = _Attempt()
         try:
-            if not self._when(step, self.binding.variables.get(host.name, {})):
+            if not self._when(step, self.variables(host)):
                 self._finish(step, host, Status.SKIPPED, summary="when: condition is false")
                 return
             outcome = self._run_module(step, host, guard, cap, attempt)
@@ -120,6 +122,11 @@ class HostStepRunner:
         """A step this run finished on the host before it was interrupted (resume)."""
         self._finish(step, host, Status.OK, summary="done earlier in this run: not repeated")
 
+    def variables(self, host: Host) -> dict[str, Any]:
+        """What a host's templates and expressions see now: its variables and what earlier
+        steps registered."""
+        return {**self.binding.variables.get(host.name, {}), **self.facts.for_host(host.name)}
+
     def _when(self, step: Step, variables: Mapping[str, Any]) -> bool:
         if step.when is None or isinstance(step.when, bool):
             return step.when is not False
@@ -134,9 +141,7 @@ class HostStepRunner:
         attempt: _Attempt,
     ) -> StepOutcome:
         module = self.modules(step.module)
-        args = self.binding.args_of(step, host)
-        if args is None:
-            raise OrchestratorError(f"step {step.name!r} has no arguments for {host.name}")
+        args = self._args(step, host)
         deadline = earliest(self._deadline(step), cap)
 
         def once() -> StepOutcome:
@@ -177,10 +182,19 @@ class HostStepRunner:
         outcome: StepOutcome = controller(reprobed)
         return outcome
 
+    def _args(self, step: Step, host: Host) -> ArgsModel:
+        """The step's arguments: bound before the run, or rendered now from registered facts."""
+        if step.name in self.binding.late:
+            return self.binding.render_late(step, host, self.facts.for_host(host.name))
+        args = self.binding.args_of(step, host)
+        if args is None:
+            raise OrchestratorError(f"step {step.name!r} has no arguments for {host.name}")
+        return args
+
     def _context(self, host: Host) -> StepContext:
         return StepContext(
             host.name,
-            self.binding.variables.get(host.name, {}),
+            self.variables(host),
             self.templar.evaluate,
             self.monotonic,
             left_run=self.fanout.left,
@@ -230,7 +244,11 @@ class HostStepRunner:
             self.fanout.take_out(host, OutKind.UNREACHABLE, error)
         elif status is Status.FAILED and not ignored:
             self.fanout.take_out(host, OutKind.FAILED, f"'{step.name}': {error}")
-        self.record(step, host, outcome)
+        self.record(step, host, outcome, ignored)
+        if step.register_as:
+            shared = len(self.binding.targets(step)) == 1
+            value = registered_value(status, outcome)
+            self.facts.record(step.register_as, host.name, value, shared=shared)
         self.bus.emit(
             ev.HostStepFinished(
                 step.name,

@@ -101,7 +101,7 @@ def resendable(command: Command, error: BaseException) -> bool:
         return False
     if not error.connected:
         return False
-    return not command.mutating or not error.may_have_run
+    return not command.mutating or command.idempotent or not error.may_have_run
 
 
 def resending(

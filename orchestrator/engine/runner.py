@@ -23,7 +23,7 @@ from orchestrator.engine.breaker import Rejection
 from orchestrator.engine.fanout import Exclusion, Fanout
 from orchestrator.engine.hoststep import HostStepRunner, ModuleLookup, module_for
 from orchestrator.engine.nojournal import NoJournal
-from orchestrator.engine.step import StepOutcome
+from orchestrator.engine.step import Status, StepOutcome
 from orchestrator.engine.windowrun import Failsafes, WindowJournal, WindowOutcome, WindowRunner
 from orchestrator.errors import OrchestratorError, RunInterruptedError, WindowError
 from orchestrator.inventory.model import Host
@@ -102,6 +102,7 @@ class Runner:
         )
         self.result = RunResult(run_id=run_id or uuid.uuid4().hex[:12])
         self._lock = threading.Lock()
+        self._failed_in: dict[str, list[str]] = {}  # step -> hosts it failed on (not ignored)
         self._skip = skip
         self._stop = threading.Event()
         self._stop_reason = ""
@@ -178,9 +179,17 @@ class Runner:
             if self.stop_requested():
                 self._abort(f"stopped: {self._stop_reason}")
                 return False
+            blocked = next((b for _, s, _ in segment if (b := self._blocked(s))), "")
+            if blocked:
+                self._abort(blocked)
+                return False
             window = self._window_of(segment[0][1])
             ok = self._run_window(window, targets) if window else self._run_step(targets[0])
             if not ok:
+                return False
+            fatal = next((f for _, s, _ in segment if (f := self._fatal(s))), "")
+            if fatal:
+                self._abort(fatal)
                 return False
             if self._too_many_failed(batch):
                 self._abort(f"more than {self.settings.max_fail_percentage}% of a batch failed")
@@ -233,9 +242,37 @@ class Runner:
 
     # -- bookkeeping ---------------------------------------------------------------------------
 
-    def _record(self, step: Step, host: Host, outcome: StepOutcome) -> None:
+    def _record(self, step: Step, host: Host, outcome: StepOutcome, ignored: bool) -> None:
         with self._lock:
             self.result.outcomes.append((step, host, outcome))
+            if outcome.status in (Status.FAILED, Status.UNREACHABLE) and not ignored:
+                self._failed_in.setdefault(step.name, []).append(host.name)
+
+    # -- dependencies --------------------------------------------------------------------------
+
+    def _blocked(self, step: Step) -> str:
+        """Why the step must not run: a step it needs failed on some host ("" if none)."""
+        with self._lock:
+            failed = [(n, self._failed_in[n]) for n in step.needs if n in self._failed_in]
+        if not failed:
+            return ""
+        needed, hosts = failed[0]
+        return (
+            f"'{step.name}' needs '{needed}', which failed on {_listed(hosts)}: the run stops"
+            " before it"
+        )
+
+    def _fatal(self, step: Step) -> str:
+        """Why the run stops after this step: it failed on a host and errors are fatal."""
+        fatal = step.any_errors_fatal
+        if fatal is None:  # a prerequisite on one host, or a precondition anywhere
+            assertion = getattr(self.hosts.modules(step.module), "assertion", False)
+            fatal = assertion or len(self.binding.targets(step)) == 1
+        with self._lock:
+            hosts = list(self._failed_in.get(step.name, ()))
+        if not fatal or not hosts:
+            return ""
+        return f"'{step.name}' failed on {_listed(hosts)}; the steps after it need it"
 
     def _counts(self, step: Step, hosts: Sequence[Host]) -> dict[str, int]:
         names = {h.name for h in hosts}
@@ -268,6 +305,11 @@ def _batch_size(serial: int | str | None, total: int) -> int:
     if isinstance(serial, str):
         return max(1, math.floor(total * int(serial.rstrip("%")) / 100))
     return max(1, serial)
+
+
+def _listed(hosts: Sequence[str]) -> str:
+    shown = ", ".join(hosts[:5])
+    return shown + (f" and {len(hosts) - 5} more" if len(hosts) > 5 else "")
 
 
 def _names(hosts: Sequence[Host]) -> tuple[str, ...]:

@@ -154,7 +154,8 @@ def guarded_execute(
         tried.append(StepOutcome(Status.CHANGED, diff, undo))
     if not undo:  # nothing to restore (a wait, a restart): no journal entry, no failsafe
         yield from module.apply(args, state, ctx)
-        return StepOutcome(Status.CHANGED, diff, undo)
+        waited = getattr(module, "read_only", False)  # a wait that waited changed nothing
+        return StepOutcome(Status.OK if waited else Status.CHANGED, diff, undo)
     change_id = guard.before_change(PendingChange(ctx.host, step, module_name, args, diff, undo))
     yield from guard.arm(ctx.host)
     yield from module.apply(args, state, ctx)

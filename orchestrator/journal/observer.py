@@ -1,6 +1,13 @@
 """The journal as an event observer: subscribe it to the run's EventBus and every step on
 every host lands in the run's timeline (progress ticks excepted: too many, and not needed to
-resume). The run row must exist first (`Journal.start_run`)."""
+resume). The run row must exist first (`Journal.start_run`).
+
+A changed host x step keeps its diff's `before` and `after` facts in the event's detail, in and
+outside windows alike, so what a change replaced can be read back after the fact
+(`orchestrator show RUN`). Facts hold no secret by design; like every detail they pass the
+journal's redactor, which writes a value equal to one of the run's secrets as `********`.
+Where a generated secret was escrowed is kept as a note (its destination, never its value).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from orchestrator.engine import events as ev
+from orchestrator.engine.step import Status
 from orchestrator.journal.journal import Journal
 from orchestrator.journal.records import EventKind
 
@@ -70,6 +78,7 @@ class JournalObserver:
                 "error": event.error,
                 "ignored": event.ignored,
                 "seconds": round(event.seconds, 3),
+                **_facts(event),
             },
         )
 
@@ -114,6 +123,15 @@ class JournalObserver:
             else {"summary": "every change undone and verified"},
         )
 
+    def _secret_escrowed(self, event: ev.SecretEscrowed) -> None:
+        where = f"escrowed to {event.destination}" if event.destination else "not escrowed"
+        detail = {
+            "summary": f"generated secret {event.secret}: {where}",
+            "secret": event.secret,
+            "destination": event.destination,
+        }
+        self._record(EventKind.NOTE, detail=detail)
+
     def _run_aborted(self, event: ev.RunAborted) -> None:
         self._record(EventKind.RUN_ABORTED, detail={"summary": event.reason})
 
@@ -122,6 +140,13 @@ class JournalObserver:
 
     def _run_finished(self, event: ev.RunFinished) -> None:
         self._record(EventKind.RUN_FINISHED, status="failed" if event.failed else "ok")
+
+
+def _facts(event: ev.HostStepFinished) -> dict[str, Any]:
+    """A change's before and after facts (a step that changed nothing keeps none)."""
+    if event.status is not Status.CHANGED or not (event.before or event.after):
+        return {}
+    return {"before": dict(event.before), "after": dict(event.after)}
 
 
 _HANDLERS: dict[type, Callable[[JournalObserver, Any], None]] = {
@@ -136,6 +161,7 @@ _HANDLERS: dict[type, Callable[[JournalObserver, Any], None]] = {
     ev.WindowClosing: JournalObserver._window_closing,
     ev.UndoFinished: JournalObserver._undo_finished,
     ev.WindowClosed: JournalObserver._window_closed,
+    ev.SecretEscrowed: JournalObserver._secret_escrowed,
     ev.RunAborted: JournalObserver._run_aborted,
     ev.RunFinished: JournalObserver._run_finished,
 }

@@ -1,8 +1,15 @@
-"""`runs` and `show` output: rich tables for people, plain JSON-able data for machines."""
+"""`runs` and `show` output: rich tables for people, plain JSON-able data for machines.
+
+`show` prints, per changed host and step, the facts its probe read before the change and the
+ones the change left (`before`, `after`), and its JSON gives them on each step: the backup of
+what a run replaced, taken by the run itself. Journals written before the facts were kept
+show none.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -148,6 +155,9 @@ def detail_view(detail: RunDetail, now: datetime) -> RenderableType:
     """The run's record, steps per host, windows, what is still open, and notable events."""
     parts: list[RenderableType] = [_header(detail.view), _record(detail.view.run)]
     parts += _section("Steps", _steps_table(detail.steps) if detail.steps else None)
+    changed = changed_facts(detail.events)
+    if changed:
+        parts += _section("Before and after each change", _facts_view(detail.steps, changed))
     if detail.windows:
         parts += _section("Windows", _windows_table(detail, now))
     parts += _section(
@@ -198,6 +208,43 @@ def _steps_table(rows: Sequence[StepRow]) -> Table:
         result = f"{row.error_id}: {row.error}" if row.error else row.summary
         table.add_row(index, row.step, row.host, _status(row.status), str(row.attempts), result)
     return table
+
+
+StepKey = tuple[int | None, str, str]  # step index, step, host
+Facts = tuple[Mapping[str, Any], Mapping[str, Any]]  # before, after
+
+
+def changed_facts(events: Sequence[EventRecord]) -> dict[StepKey, Facts]:
+    """Each changed host x step's latest before and after facts, from its finished events."""
+    found: dict[StepKey, Facts] = {}
+    for event in events:
+        detail = event.detail
+        if event.kind is EventKind.HOST_STEP_FINISHED and ("before" in detail or "after" in detail):
+            key = (event.step_index, event.step, event.host)
+            found[key] = (detail.get("before") or {}, detail.get("after") or {})
+    return found
+
+
+def facts_text(facts: Mapping[str, Any]) -> str:
+    """Facts on one line, as JSON (exact: a value can be copied back as it was)."""
+    return json.dumps(facts, ensure_ascii=False, sort_keys=True)
+
+
+def _facts_view(rows: Sequence[StepRow], changed: Mapping[StepKey, Facts]) -> Group:
+    lines: list[Text] = []
+    order = {(r.index, r.step, r.host): i for i, r in enumerate(rows)}
+    for key in sorted(changed, key=lambda k: order.get(k, len(order))):
+        index, step, host = key
+        before, after = changed[key]
+        number = "" if index is None else f"{index + 1}. "
+        title = Text(f"  {number}{step}", style="bold")
+        title.append(f"  on {host}", style="")
+        lines += [
+            title,
+            Text.assemble(("     before  ", "dim"), facts_text(before)),
+            Text.assemble(("     after   ", "dim"), facts_text(after)),
+        ]
+    return Group(*lines)
 
 
 def _windows_table(detail: RunDetail, now: datetime) -> Table:
@@ -276,15 +323,22 @@ def _lock_line(lock: LockView, run_id: str) -> str:
 
 def detail_json(detail: RunDetail) -> dict[str, Any]:
     """`show` as JSON data (undo commands as they would be shown in a log: no secret, no script)."""
+    changed = changed_facts(detail.events)
     return {
         "run": _run_json(detail.view),
-        "steps": [vars(row) for row in detail.steps],
+        "steps": [_step_json(row, changed) for row in detail.steps],
         "windows": [_window_json(w) for w in detail.windows],
         "open_changes": [_change_json(c) for c in detail.open_changes],
         "failsafes": [_failsafe_json(f) for f in detail.failsafes],
         "events": [_event_json(e) for e in detail.events],
         "lock": None if detail.lock is None else _lock_json(detail.lock),
     }
+
+
+def _step_json(row: StepRow, changed: Mapping[StepKey, Facts]) -> dict[str, Any]:
+    """A host x step's row, with the facts before and after its change ({} without one)."""
+    before, after = changed.get((row.index, row.step, row.host), ({}, {}))
+    return {**vars(row), "before": dict(before), "after": dict(after)}
 
 
 def _change_json(change: ChangeRecord) -> dict[str, Any]:

@@ -56,6 +56,43 @@ def serve(  # noqa: PLR0917 -- typer maps each option to a parameter
     fault_seed: Annotated[
         int | None, typer.Option(help="Seed of the fault draws (default: a random one, printed).")
     ] = None,
+    era: Annotated[
+        str | None,
+        typer.Option(
+            help="nt4_sms2 (the article's) or modern: lockout preset and Guest barriers"
+            " (default: the scenario's)."
+        ),
+    ] = None,
+    broken_clients: Annotated[
+        int | None,
+        typer.Option(
+            help="Only the first N clients are in the scenario's failing state; the others are"
+            " healthy (default: all as the scenario says).",
+            min=0,
+        ),
+    ] = None,
+    smsman_survives_uninstall: Annotated[
+        bool | None,
+        typer.Option(
+            "--smsman-survives-uninstall/--no-smsman-survives-uninstall",
+            help="Whether Smsman.exe /u leaves the client's local copy under"
+            " %WinDir%\\MS\\SMS\\Core\\Bin\\00000409 (default: the scenario's; the lab's: yes).",
+        ),
+    ] = None,
+    logon_discovery: Annotated[
+        bool | None,
+        typer.Option(
+            "--logon-discovery/--no-logon-discovery",
+            help="The site's Windows NT Logon Discovery (default: the scenario's).",
+        ),
+    ] = None,
+    logon_installation: Annotated[
+        bool | None,
+        typer.Option(
+            "--logon-installation/--no-logon-installation",
+            help="The site's Windows NT Logon Client Installation (default: the scenario's).",
+        ),
+    ] = None,
 ) -> None:
     """Start the lab in the foreground until Ctrl-C or SIGTERM; write an inventory for it."""
     try:
@@ -70,6 +107,7 @@ def serve(  # noqa: PLR0917 -- typer maps each option to a parameter
     if auth not in ("ntlm", "negotiate", "basic"):
         raise typer.BadParameter("expected ntlm, negotiate or basic", param_hint="--auth")
     _check_rate(fault_rate)
+    _check_era(era)
     if fault_rate is not None and fault_seed is None:
         fault_seed = random.randrange(2**32)  # noqa: S311 -- a seed to print, not a secret
     options = LabOptions(
@@ -83,6 +121,11 @@ def serve(  # noqa: PLR0917 -- typer maps each option to a parameter
         start_now=True,  # clients and tools compare dates with this machine's clock
         fault_rate=fault_rate,
         fault_seed=fault_seed,
+        era=era,
+        broken_clients=broken_clients,
+        smsman_survives_uninstall=smsman_survives_uninstall,
+        logon_discovery=logon_discovery,
+        logon_installation=logon_installation,
     )
     stop = threading.Event()
     _on_signals(stop)
@@ -104,6 +147,13 @@ def _check_rate(rate: float | None) -> None:
             f"{rate} is not a probability: expected 0 < RATE <= 1 (0.03 fails 3 % of requests)",
             param_hint="--fault-rate",
         )
+
+
+def _check_era(era: str | None) -> None:
+    from orchestrator.lab.scenarios import ERAS  # the lab is importable once serve runs
+
+    if era is not None and era not in ERAS:
+        raise typer.BadParameter(f"{era!r}: expected {' or '.join(ERAS)}", param_hint="--era")
 
 
 def _on_signals(stop: threading.Event) -> None:

@@ -50,6 +50,12 @@ class LabOptions:
     success_interval: timedelta | None = None  # CCIM cycle after a success (scenario default)
     fault_rate: float | None = None  # share of every host's SOAP requests that fail (flaky_network)
     fault_seed: int | None = None  # seed of the fault draws (None: unrepeatable)
+    # Scenario switches; None keeps the scenario's own (scenarios.Overrides checks them).
+    era: str | None = None  # nt4_sms2 | modern: lockout preset and Guest barriers
+    broken_clients: int | None = None  # only the first N clients broken, the others healthy
+    smsman_survives_uninstall: bool | None = None  # False: Smsman /u removes the local copy
+    logon_discovery: bool | None = None  # the site's Windows NT Logon Discovery
+    logon_installation: bool | None = None  # the site's Windows NT Logon Client Installation
 
 
 class RunningLab:
@@ -62,9 +68,14 @@ class RunningLab:
         start = datetime.now(UTC).replace(microsecond=0) if options.start_now else None
         overrides = Overrides(
             clients=options.clients,
+            era=options.era,
             start=start,
             retry_interval=options.retry_interval,
             success_interval=options.success_interval,
+            broken_clients=options.broken_clients,
+            smsman_survives_uninstall=options.smsman_survives_uninstall,
+            logon_discovery=options.logon_discovery,
+            logon_installation=options.logon_installation,
         )
         self.scenario: Scenario = load_scenario(options.scenario, overrides)
         self.backend = DomainBackend.from_scenario(self.scenario, manual_clock=options.manual_clock)

@@ -8,9 +8,11 @@ from collections.abc import Mapping
 from orchestrator.modules import (
     ad_group_member,
     ad_user,
+    assertion,
     local_group_member,
     local_user,
     powershell,
+    probe,
     process,
     registry,
     scheduled_task,
@@ -35,6 +37,8 @@ MODULES: Registry = {
         scheduled_task.SPEC,
         process.SPEC,
         wait_for.SPEC,
+        probe.SPEC,
+        assertion.SPEC,
         sms_connection_account.SPEC,
         powershell.SPEC,
     )

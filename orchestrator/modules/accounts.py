@@ -74,6 +74,7 @@ class AccountPlan:
     delete: bool = False
     enabled: bool | None = None  # set to this
     description: str | None = None  # set to this
+    note: str = ""  # why nothing is done, when that needs saying (a missing account kept so)
 
     def phrases(self, noun: str, who: str) -> list[str]:
         """What it does, in words."""
@@ -144,7 +145,8 @@ class AccountModule(ModuleTraits, ABC, Generic[A, S, P]):
         plan = self.plan(args, state)
         phrases = plan.phrases(self.noun, state.name or args.shown)
         if not phrases:
-            return Diff(DiffKind.NONE, f"{self.noun} {args.shown} as wanted", state.facts())
+            summary = plan.note or f"{self.noun} {args.shown} as wanted"
+            return Diff(DiffKind.NONE, summary, state.facts())
         after = self.after(args, state, plan)
         return Diff(DiffKind.CHANGE, "; ".join(phrases), state.facts(), after)
 

@@ -6,7 +6,9 @@ its "not found" is a TERMINATING ADIdentityNotFoundException, which here means a
 Learn), through Get-ADDomain's DomainSID. New-ADUser creates the account even when setting its
 password fails (New-ADUser, Microsoft Learn): a rejected password leaves a disabled account
 behind, which the error then says. Remove-ADUser prompts unless -Confirm:$false (ConfirmImpact
-High; about_Preference_Variables). `unlocked: true` runs Unlock-ADAccount only when LockedOut
+High; about_Preference_Variables). A missing account is created only with `state: present`
+and a `password`: other arguments (`unlocked: true`) leave it missing. `unlocked: true` runs
+Unlock-ADAccount only when LockedOut
 is true (computed from lockoutTime and the policy's lockout duration: Lockout-Time attribute,
 Account lockout duration, Microsoft Learn); a lockout is never restored by an undo. The shared
 account logic is orchestrator.modules.accounts.
@@ -147,6 +149,24 @@ def _text_differs(wanted: str | None, current: str | None) -> str | None:
     return wanted
 
 
+def _creates(args: Args) -> bool:
+    """A missing account is created only when asked for in so many words: `state: present`
+    with a password (so `unlocked: true` never brings back an account deleted on purpose)."""
+    return "state" in args.model_fields_set and args.password is not None
+
+
+def _check_missing(args: Args) -> None:
+    """A missing account asked to have settings (not only to be unlocked) is an error."""
+    if args.sid is not None:
+        raise StepError(f"no AD user with SID {args.sid}: an account is created by name")
+    settings = (args.enabled, args.password_never_expires, args.description, args.password)
+    if any(value is not None for value in settings) or args.path is not None:
+        raise StepError(
+            f"AD user {args.name} does not exist; to create it, say 'state: present' and give"
+            " a 'password'"
+        )
+
+
 def _check_creatable(args: Args) -> None:
     if args.name is None:
         raise StepError(f"no AD user with SID {args.sid}: an account is created by name")
@@ -213,8 +233,12 @@ class AdUser(accounts.AccountModule[Args, AdUserState, _Plan]):
         if args.state == "absent":
             return _Plan(delete=state.exists)
         if not state.exists:
-            _check_creatable(args)
-            return _Plan(create=True)
+            if _creates(args):
+                _check_creatable(args)
+                return _Plan(create=True)
+            _check_missing(args)
+            return _Plan(note=f"AD user {args.shown} does not exist; not created (creating"
+                         " one needs 'state: present' and a 'password')")  # fmt: skip
         return _Plan(
             enabled=accounts.differs(args.enabled, state.enabled),
             never_expires=accounts.differs(

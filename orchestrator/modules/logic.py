@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
+from dataclasses import replace
 from typing import Any
 
 from orchestrator.commands import Command, CommandResult, ErrorInfo
@@ -38,6 +39,12 @@ def read(cmdlet: str, **parameters: Any) -> Command:
 def change(cmdlet: str, **parameters: Any) -> Command:
     """A mutating command with -ErrorAction Stop (None values are left out)."""
     return Command.of(cmdlet, mutating=True, **parameters, ErrorAction=STOP)
+
+
+def settle(cmdlet: str, **parameters: Any) -> Command:
+    """A mutating command that is safe to send twice (the second does nothing more): sent
+    again at once when its answer is lost, instead of sending the step back to its probe."""
+    return replace(change(cmdlet, **parameters), idempotent=True)
 
 
 def send(command: Command) -> Logic[CommandResult]:

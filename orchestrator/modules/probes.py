@@ -6,6 +6,7 @@ Each probe returns a flat set of named values that a `wait_for` `until:` express
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -21,6 +22,8 @@ from orchestrator.modules.registry import shown as registry_shown
 
 Values = dict[str, Any]
 CLIENT_NOT_FOUND = "ClientNotFound"
+SITE_NOT_FOUND = "SiteNotFound"
+ACCESS_DENIED = 2147942405  # 0x80070005, E_ACCESSDENIED: the CCIM error of Q236052
 NO_SUCH_SERVICE = "NoServiceFoundForGivenName"
 
 
@@ -29,9 +32,12 @@ class SmsClientStatus(ArgsModel):
 
     Values: total, checked_in, checked_in_ratio, failing, pending, uninstalled,
     uninstalled_ratio, aware (clients that know `account`), aware_ratio, stragglers (the
-    names of the clients not checked in yet), missing (clients asked for that the site does
-    not know: counted in total, in no other value). Clients that left the run are not
-    counted. With no client to count, every ratio is 1.0: there is nothing left to wait for.
+    names of the clients not checked in yet), broken (the installed clients Q236052's
+    methods repair: failing with #2147942405, or holding none of the site's accounts),
+    failing_other (failing for another reason), site_accounts (the site's list), missing
+    (clients asked for that the site does not know: counted in total, in no other value).
+    Clients that left the run are not counted. With no client to count, every ratio is 1.0:
+    there is nothing left to wait for.
     """
 
     site_code: str = Field(pattern=r"^[A-Za-z0-9]{3}$")
@@ -68,12 +74,42 @@ class LocalUserStatus(ArgsModel):
     sid: Sid | None = None
 
 
+class SmsSite(ArgsModel):
+    """The site's settings (Get-CMSite). Values: exists, logon_discovery, logon_installation
+    (Windows NT Logon Discovery / Client Installation, which Smsman's reinstall needs),
+    logon_points, logon_share, smsman_path (Smsman.exe on the logon point's share)."""
+
+    site_code: str = Field(pattern=r"^[A-Za-z0-9]{3}$")
+
+
+class PathStatus(ArgsModel):
+    """A file, folder or registry key (Test-Path). Values: exists."""
+
+    path: str = Field(min_length=1)
+
+
+class ConnectionAccounts(ArgsModel):
+    """The connection accounts of a site by their incremented names (KB Q237759), read on a
+    domain controller: `<prefix>_<site>` is number 1, `<prefix>2_<site>` number 2, and so on.
+    Values: names (every such account in AD or in the site's list), highest, next (the name
+    after the highest: never one that exists), next_exists, in_site (the site's accounts by
+    this naming, oldest first), retire (the oldest of them when the site holds two or more: a
+    rotation adding `next` retires it, keeping two valid accounts), count_in_site."""
+
+    site_code: str = Field(pattern=r"^[A-Za-z0-9]{3}$")
+    prefix: str = Field("SMSClient", pattern=r"^[A-Za-z][A-Za-z0-9]{0,12}$")
+    site_accounts: tuple[str, ...] = Field((), description="the site's list (DOMAIN\\name)")
+
+
 PROBES: dict[str, type[ArgsModel]] = {
     "sms_client_status": SmsClientStatus,
+    "sms_site": SmsSite,
     "service": ServiceStatus,
     "registry": RegistryValue,
+    "path": PathStatus,
     "ad_user": AdUserStatus,
     "local_user": LocalUserStatus,
+    "connection_accounts": ConnectionAccounts,
 }
 
 
@@ -87,7 +123,7 @@ def sms_client_status(args: SmsClientStatus, ctx: StepContext) -> Logic[Values]:
     for: nobody will reinstall them."""
     clients = _still_in_run(args.clients, ctx)
     if clients == ():
-        return _counts([], 0, None)
+        return {**_counts([], 0, None), "broken": [], "failing_other": [], "site_accounts": []}
     result = yield from run(
         read("Get-CMClientStatus", SiteCode=args.site_code, Name=clients),
         allow={CLIENT_NOT_FOUND},
@@ -97,7 +133,30 @@ def sms_client_status(args: SmsClientStatus, ctx: StepContext) -> Logic[Values]:
     values = _counts(found, max(total, len(found)), args.account)
     unknown = {c.lower() for c in clients or ()} - {str(c.get("Name")).lower() for c in found}
     values["stragglers"] = sorted([*values["stragglers"], *unknown])
-    return values
+    accounts = yield from site_accounts(args.site_code)
+    return {**values, **_breakage(found, accounts)}
+
+
+def site_accounts(site_code: str) -> Logic[list[str]]:
+    """The site's client connection accounts, in the order clients try them."""
+    result = yield from run(read("Get-CMClientConnectionAccount", SiteCode=site_code))
+    ordered = sorted(objects(result), key=lambda a: int(a.get("Order") or 0))
+    return [str(a.get("UserName", "")) for a in ordered]
+
+
+def _breakage(clients: list[Mapping[str, Any]], accounts: list[str]) -> Values:
+    """Which installed clients Q236052's methods repair: failing with access denied
+    (#2147942405: the password they hold was changed), or holding none of the site's accounts."""
+    broken, other = [], []
+    for client in (c for c in clients if c.get("Installed")):
+        name = str(client.get("Name"))
+        known = client.get("KnownAccounts") or ()
+        denied = client.get("Status") == "Failing" and client.get("LastError") == ACCESS_DENIED
+        if denied or not any(same_name(k, a) for k in known for a in accounts):
+            broken.append(name)
+        elif client.get("Status") == "Failing":
+            other.append(name)
+    return {"broken": sorted(broken), "failing_other": sorted(other), "site_accounts": accounts}
 
 
 def _still_in_run(clients: tuple[str, ...] | None, ctx: StepContext) -> tuple[str, ...] | None:
@@ -170,10 +229,72 @@ def local_user_status(args: LocalUserStatus, _ctx: StepContext) -> Logic[Values]
     return {"exists": True, "enabled": user.get("Enabled")}
 
 
+def sms_site(args: SmsSite, _ctx: StepContext) -> Logic[Values]:
+    """Get-CMSite -SiteCode (SiteNotFound: exists false)."""
+    result = yield from run(read("Get-CMSite", SiteCode=args.site_code), allow={SITE_NOT_FOUND})
+    site = first(result)
+    if site is None:
+        return {"exists": False, "logon_discovery": None, "logon_installation": None,
+                "logon_points": [], "logon_share": None, "smsman_path": None}  # fmt: skip
+    return {
+        "exists": True,
+        "logon_discovery": bool(site.get("LogonDiscovery")),
+        "logon_installation": bool(site.get("LogonInstallation")),
+        "logon_points": [str(p) for p in site.get("LogonPoints") or ()],
+        "logon_share": site.get("LogonShare"),
+        "smsman_path": site.get("SmsmanPath"),
+    }
+
+
+def path_status(args: PathStatus, _ctx: StepContext) -> Logic[Values]:
+    """Test-Path -Path."""
+    result = yield from run(read("Test-Path", Path=args.path))
+    return {"exists": result.outputs == (True,)}
+
+
+def connection_accounts(args: ConnectionAccounts, _ctx: StepContext) -> Logic[Values]:
+    """Get-ADUser -Filter by the naming scheme, with the site's list, numbered."""
+    pattern = f"{args.prefix}*_{args.site_code}"  # both validated: nothing to quote
+    result = yield from run(read("Get-ADUser", Filter=f"SamAccountName -like '{pattern}'"))
+    in_ad = [str(u.get("SamAccountName", "")) for u in objects(result)]
+    number = _account_number(args.prefix, args.site_code)
+    in_site = [n for n in (a.rsplit("\\", 1)[-1] for a in args.site_accounts) if number(n)]
+    numbered = {n.lower(): n for n in [*in_ad, *in_site] if number(n)}
+    highest = max((number(n) or 0 for n in numbered.values()), default=0)
+    following = _account_name(args.prefix, args.site_code, highest + 1)
+    oldest_first = sorted(in_site, key=lambda n: number(n) or 0)
+    return {
+        "names": sorted(numbered.values(), key=lambda n: number(n) or 0),
+        "highest": highest,
+        "next": following,
+        "next_exists": following.lower() in numbered,
+        "in_site": oldest_first,
+        "count_in_site": len(oldest_first),
+        "retire": oldest_first[0] if len(oldest_first) >= 2 else None,
+    }
+
+
+def _account_number(prefix: str, site: str) -> Callable[[str], int | None]:
+    pattern = re.compile(rf"^{re.escape(prefix)}(\d*)_{re.escape(site)}$", re.IGNORECASE)
+
+    def number(name: str) -> int | None:
+        match = pattern.match(name)
+        return None if match is None else int(match.group(1) or 1)
+
+    return number
+
+
+def _account_name(prefix: str, site: str, number: int) -> str:
+    return f"{prefix}_{site}" if number == 1 else f"{prefix}{number}_{site}"
+
+
 READERS: dict[str, Callable[[Any, StepContext], Logic[Values]]] = {
     "sms_client_status": sms_client_status,
+    "sms_site": sms_site,
     "service": service_status,
     "registry": registry_value,
+    "path": path_status,
     "ad_user": ad_user_status,
     "local_user": local_user_status,
+    "connection_accounts": connection_accounts,
 }

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -24,6 +24,7 @@ from orchestrator.errors import StepError
 from orchestrator.modules.base import ArgsModel, ModuleSpec, always_irreversible
 from orchestrator.modules.logic import change, first, objects, read, run
 from orchestrator.modules.protocol import Diff, DiffKind, Logic, ModuleTraits, StepContext
+from orchestrator.modules.system_task import TaskRun, run_as_system, task_name, task_run
 
 
 class Args(ArgsModel):
@@ -35,6 +36,11 @@ class Args(ArgsModel):
     creates: str | None = Field(None, description="skip when this path already exists")
     removes: str | None = Field(None, description="run only when this path exists")
     working_directory: str | None = None
+    run_as: Literal["session", "system"] = Field(
+        "session",
+        description="system: run it as SYSTEM through a one-shot scheduled task, so that it"
+        " reaches network shares with the computer account (no second hop over WinRM)",
+    )
 
 
 @dataclass(frozen=True)
@@ -45,11 +51,19 @@ class GuardState:
     creates_exists: bool | None = None
     removes_exists: bool | None = None
     running: tuple[int, ...] = ()
+    task: TaskRun | None = None  # run_as system: the task an earlier attempt registered
 
     def facts(self) -> dict[str, Any]:
         """JSON-able, for a Diff."""
-        found = {"creates_exists": self.creates_exists, "removes_exists": self.removes_exists}
-        return {**found, "running": list(self.running)} if self.running else found
+        found: dict[str, Any] = {
+            "creates_exists": self.creates_exists,
+            "removes_exists": self.removes_exists,
+        }
+        if self.running:
+            found["running"] = list(self.running)
+        if self.task is not None:
+            found["task_ran"] = self.task.ran
+        return found
 
 
 def quote_argument(argument: str) -> str:
@@ -66,6 +80,27 @@ def _exists(path: str | None) -> Logic[bool | None]:
         return None
     result = yield from run(read("Test-Path", Path=path))
     return result.outputs == (True,)
+
+
+def _started(args: Args) -> Logic[int | None]:
+    """Start-Process -Wait -PassThru in the WinRM session: the exit code."""
+    result = yield from run(
+        change(
+            "Start-Process",
+            FilePath=args.path,
+            ArgumentList=[quote_argument(a) for a in args.arguments] or None,
+            WorkingDirectory=args.working_directory,
+            Wait=SWITCH,
+            PassThru=SWITCH,
+        )
+    )
+    process = first(result)
+    code = process.get("ExitCode") if process is not None else None
+    return None if code is None else int(code)
+
+
+def _task(args: Args) -> str:
+    return task_name(args.path, args.arguments)
 
 
 _NOT_RUNNING = "NoProcessFoundForGivenName"
@@ -106,12 +141,16 @@ class Process(ModuleTraits):
         creates = yield from _exists(args.creates)
         removes = yield from _exists(args.removes)
         running = yield from _running(args.path)
-        return GuardState(creates, removes, running)
+        task = (yield from task_run(_task(args))) if args.run_as == "system" else None
+        return GuardState(creates, removes, running, task)
 
     def diff(self, args: Args, state: GuardState) -> Diff:
         """A running copy is waited for; else skipped by a guard, or a change: running a
         program changes what it changes."""
         command = " ".join([args.path, *args.arguments])
+        if state.task is not None:
+            summary = f"collect the result of {command}, started as SYSTEM by an earlier attempt"
+            return Diff(DiffKind.CHANGE, summary, state.facts(), {"ran": command})
         if state.running:
             ids = ", ".join(str(pid) for pid in state.running)
             summary = (
@@ -126,23 +165,16 @@ class Process(ModuleTraits):
     def apply(self, args: Args, state: GuardState, ctx: StepContext) -> Logic[None]:
         """Wait for a running copy and read the guards again; then Start-Process -Wait
         -PassThru where still needed; the exit code must be an expected one."""
-        if state.running:
+        if state.running and state.task is None:
             yield from run(read("Wait-Process", Id=list(state.running)), allow={_GONE})
             again = yield from self.probe(args, ctx)
             if again.running or _skip_reason(args, again) is not None:
                 return
-        result = yield from run(
-            change(
-                "Start-Process",
-                FilePath=args.path,
-                ArgumentList=[quote_argument(a) for a in args.arguments] or None,
-                WorkingDirectory=args.working_directory,
-                Wait=SWITCH,
-                PassThru=SWITCH,
-            )
-        )
-        process = first(result)
-        code = process.get("ExitCode") if process is not None else None
+        if args.run_as == "system":
+            quoted = " ".join(quote_argument(a) for a in args.arguments)
+            code: int | None = yield from run_as_system(args.path, quoted, _task(args), state.task)
+        else:
+            code = yield from _started(args)
         if code not in args.expected_exit_codes:
             expected = ", ".join(str(c) for c in args.expected_exit_codes)
             raise StepError(f"{args.path} exited with {code}; expected {expected}")

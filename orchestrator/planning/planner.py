@@ -22,13 +22,15 @@ from typing import Any
 from orchestrator.commands import Command, CommandResult, Transport
 from orchestrator.engine import events as ev
 from orchestrator.engine.breaker import Rejection
+from orchestrator.engine.facts import Facts, registered_value
 from orchestrator.engine.fanout import Fanout, OutKind
 from orchestrator.engine.hoststep import ModuleLookup, module_for
-from orchestrator.engine.step import drive
+from orchestrator.engine.step import Status, StepOutcome, drive
 from orchestrator.engine.window import revert_budget
-from orchestrator.errors import AuthError, ConnectError, OrchestratorError
+from orchestrator.errors import AuthError, ConnectError, InputError, OrchestratorError
 from orchestrator.inventory.model import Host
-from orchestrator.modules.protocol import DiffKind, StepContext
+from orchestrator.modules.base import ArgsModel
+from orchestrator.modules.protocol import Diff, DiffKind, StepContext
 from orchestrator.planning.resources import Key, conflicts, resources
 from orchestrator.playbook.binding import Binding
 from orchestrator.playbook.model import Playbook, Step
@@ -134,6 +136,8 @@ class Planner:
         self.templar = templar or Templar()
         self.modules = modules
         self.result = PlanResult()
+        self.facts = Facts()
+        self._registers = {s.register_as: s.name for s in playbook.steps() if s.register_as}
         self._changed: list[tuple[str, frozenset[Key]]] = []  # (step, resources)
         self._outcomes: dict[Key, tuple[str, str, Mapping[str, Any] | None]] = {}
         self._timings: list[float] = []
@@ -168,7 +172,24 @@ class Planner:
             self._record(prediction)
         if not getattr(self.modules(step.module), "read_only", False):  # a wait only reads
             self._remember(step, targets, predictions)
+        if step.register_as:
+            self._register(step, targets, predictions)
         self.bus.emit(ev.StepFinished(index, step.name, {}))
+
+    def _register(
+        self, step: Step, targets: Sequence[Host], predictions: Sequence[Prediction]
+    ) -> None:
+        """What the step would register, where the plan knows it (a probe ran for real; a
+        change is predicted); an unknown leaves the name undefined for later steps."""
+        assert step.register_as is not None
+        shared = len(targets) == 1
+        for p, host in zip(predictions, targets, strict=True):
+            status = _PREDICTED_STATUS.get(p.kind)
+            if status is None or p.failed:
+                continue
+            outcome = StepOutcome(status, Diff(DiffKind.NONE, p.summary, p.before, p.after))
+            self.facts.record(step.register_as, host.name, registered_value(status, outcome),
+                              shared=shared)  # fmt: skip
 
     def _remember(
         self, step: Step, targets: Sequence[Host], predictions: Sequence[Prediction]
@@ -196,11 +217,14 @@ class Planner:
         blocked = self._blocked(host)
         if blocked:
             return replace(base, reason=blocked, failed=True)
-        variables = self.binding.variables.get(host.name, {})
+        variables = {**self.binding.variables.get(host.name, {}), **self.facts.for_host(host.name)}
         try:
             if not self._when(step, variables):
                 return replace(base, kind="skipped", summary="when: condition is false")
         except TemplateError as exc:
+            later = self._registered_by(str(exc))
+            if later:
+                return replace(base, reason=f"when: {later}")
             return replace(base, reason=f"when: {exc}", failed=True)
         depends = conflicts(self._resources(step, host), earlier)
         if depends:
@@ -240,9 +264,9 @@ class Planner:
     def _probe(
         self, base: Prediction, step: Step, host: Host, variables: Mapping[str, Any]
     ) -> Prediction:
-        args = self.binding.args_of(step, host)
+        args, why = self._args(step, host)
         if args is None:
-            return replace(base, reason="no arguments were rendered for this host", failed=True)
+            return replace(base, reason=why, failed=not self._registered_later(why))
         module = self.modules(step.module)
         ctx = StepContext(
             host.name, variables, self.templar.evaluate, time.monotonic, left_run=self.fanout.left
@@ -260,24 +284,7 @@ class Planner:
         finally:
             with self._lock:
                 self._timings.extend(transport.timings)
-        diff = module.diff(args, state)
-        before, after = _clean(diff.before), _clean(diff.after)
-        if getattr(module, "read_only", False):
-            # a wait's progress moves by itself (clients check in): not part of the fingerprint
-            kind = "no-change" if diff.kind is DiffKind.NONE else "unknown"
-            reason = "" if diff.kind is DiffKind.NONE else f"would wait: {diff.summary}"
-            return replace(base, kind=kind, summary=diff.summary, before=before, reason=reason)
-        kind = _KINDS.get(diff.kind, "unknown")
-        probed = digest(canonical(before))
-        return replace(
-            base,
-            kind=kind,
-            summary=diff.summary,
-            before=before,
-            after=after,
-            reason=diff.reason,
-            probed=probed,
-        )
+        return _predicted(base, module, module.diff(args, state))
 
     def _blocked(self, host: Host) -> str:
         rejection = self.fanout.rejection(host)
@@ -296,8 +303,31 @@ class Planner:
         return bool(self.templar.evaluate(step.when, variables))
 
     def _resources(self, step: Step, host: Host) -> frozenset[tuple[str, ...]]:
-        args = self.binding.args_of(step, host)
+        args, _ = self._args(step, host)
         return resources(step.module, args, host.name) if args is not None else frozenset()
+
+    def _args(self, step: Step, host: Host) -> tuple[ArgsModel | None, str]:
+        """The step's arguments on the host, or why there are none."""
+        if step.name not in self.binding.late:
+            found = self.binding.args_of(step, host)
+            return found, "" if found is not None else "no arguments were rendered for this host"
+        try:
+            return self.binding.render_late(step, host, self.facts.for_host(host.name)), ""
+        except (InputError, TemplateError) as exc:
+            names = ", ".join(sorted(self.binding.late[step.name]))
+            return None, f"its arguments use {names}, registered at run time ({exc})"
+
+    def _registered_by(self, error: str) -> str:
+        """For an undefined name an earlier step registers: which step, in words."""
+        for name, step in self._registers.items():
+            if f"'{name}' is undefined" in error:
+                return f"reads '{name}', which '{step}' registers during the run (unknown now)"
+        return ""
+
+    def _registered_later(self, why: str) -> bool:
+        """Whether a prediction is unknown because it reads a registered name the plan cannot
+        know (not a failure: the run will know it)."""
+        return "registered at run time" in why or "is undefined" in why
 
     def _record(self, prediction: Prediction) -> None:
         self.result.predictions.append(prediction)
@@ -328,7 +358,34 @@ class Planner:
             self.result.budgets[window.name] = WindowBudget(budget.seconds, budget.explain(), fits)
 
 
+def _predicted(base: Prediction, module: Any, diff: Diff) -> Prediction:
+    """What the probed state says the step would do."""
+    before, after = _clean(diff.before), _clean(diff.after)
+    if getattr(module, "assertion", False) and diff.kind is not DiffKind.NONE:
+        reason = f"precondition fails: {diff.summary}"  # a run would stop here
+        return replace(base, summary=diff.summary, before=before, reason=reason, failed=True)
+    if getattr(module, "read_only", False):
+        # a wait's progress moves by itself (clients check in): not part of the fingerprint
+        kind = "no-change" if diff.kind is DiffKind.NONE else "unknown"
+        reason = "" if diff.kind is DiffKind.NONE else f"would wait: {diff.summary}"
+        return replace(base, kind=kind, summary=diff.summary, before=before, reason=reason)
+    return replace(
+        base,
+        kind=_KINDS.get(diff.kind, "unknown"),
+        summary=diff.summary,
+        before=before,
+        after=after,
+        reason=diff.reason,
+        probed=digest(canonical(before)),
+    )
+
+
 _KINDS = {DiffKind.NONE: "no-change", DiffKind.CHANGE: "will-change"}
+_PREDICTED_STATUS = {
+    "no-change": Status.OK,
+    "will-change": Status.CHANGED,
+    "skipped": Status.SKIPPED,
+}
 
 
 def _clean(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -41,16 +41,18 @@ def _registry(args: Any, host: str) -> set[Key]:
     return {_host(host, "registry", args.path)}
 
 
-def _service(args: Any, host: str) -> set[Key]:
-    return {_host(host, "service", args.name)}
-
-
 def _task(args: Any, host: str) -> set[Key]:
     return {_host(host, "task", args.path + args.name)}
 
 
 def _everything(_args: Any, host: str) -> set[Key]:
-    return {_host(host, _EVERYTHING)}
+    # a program (Smsman.exe) changes what the site reads of its clients too
+    return {_host(host, _EVERYTHING), ("site", _EVERYTHING, "clients")}
+
+
+def _service(args: Any, host: str) -> set[Key]:
+    # restarting the SMS client service makes it check in: the site reads that
+    return {_host(host, "service", args.name), ("site", _EVERYTHING, "clients")}
 
 
 def _connection_account(args: Any, _host_name: str) -> set[Key]:
@@ -66,6 +68,28 @@ def _wait(args: Any, host: str) -> set[Key]:
     return {_host(host, _EVERYTHING)}
 
 
+def _read(args: Any, host: str) -> set[Key]:
+    """What a probe (or an assert's probe) reads."""
+    chosen = args.chosen()
+    if chosen is None:
+        return set()
+    name, probe = chosen
+    reader = _PROBED.get(name)
+    return reader(probe, host) if reader else {_host(host, _EVERYTHING)}
+
+
+_PROBED: dict[str, Callable[[Any, str], set[Key]]] = {
+    "sms_client_status": lambda a, _h: {("site", a.site_code.lower(), "clients"),
+                                        ("site", a.site_code.lower(), "accounts")},
+    "sms_site": lambda a, _h: {("site", a.site_code.lower(), "settings")},
+    "registry": _registry,
+    "ad_user": lambda a, _h: {("domain", "account", (a.sid or a.name).lower())},
+    "local_user": lambda a, h: {_host(h, "account", a.sid or a.name)},
+    "connection_accounts": lambda a, _h: {("domain", "account", _EVERYTHING),
+                                          ("site", a.site_code.lower(), "accounts")},
+}  # fmt: skip
+
+
 RESOURCES: dict[str, Callable[[Any, str], set[Key]]] = {
     "local_user": _local_user,
     "local_group_member": _local_group,
@@ -78,6 +102,8 @@ RESOURCES: dict[str, Callable[[Any, str], set[Key]]] = {
     "powershell": _everything,
     "sms_connection_account": _connection_account,
     "wait_for": _wait,
+    "probe": _read,
+    "assert": _read,
 }
 
 
@@ -89,6 +115,8 @@ def resources(module: str, args: Any, host: str) -> frozenset[Key]:
 def _matches(a: Key, b: Key) -> bool:
     if a == b:
         return True
+    if len(a) == len(b) and all(x == y or _EVERYTHING in (x, y) for x, y in zip(a, b, strict=True)):
+        return a[0] != "host" or a[1] == b[1]  # "*" stands for any site, account ...
     for x, y in ((a, b), (b, a)):
         if x[:1] == ("host",) and x[2:] == (_EVERYTHING,) and y[:2] == x[:2]:
             return True

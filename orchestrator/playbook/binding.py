@@ -8,7 +8,7 @@ use it to produce the arguments they send.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,11 +20,14 @@ from orchestrator.playbook.model import Playbook, Step
 from orchestrator.playbook.variables import Var, VariableResolver, layer, vars_from_mapping
 from orchestrator.secrets import Secret, SecretRequest, UnresolvedSecret
 from orchestrator.templating import SecretNamespace, Templar, TemplateError
-from orchestrator.validation import validate
-from orchestrator.yamlsource import format_path
+from orchestrator.validation import is_template, validate
+from orchestrator.yamlsource import format_path, walk
 
 if TYPE_CHECKING:  # the registry is passed in: playbook/ never imports the modules
     from orchestrator.modules import ArgsModel, Registry
+
+LateRenderer = Callable[["Step", "Host", Mapping[str, Any]], "ArgsModel"]
+"""Renders a step's arguments at run time, with what earlier steps registered."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,9 @@ class Binding:
     bound: list[BoundStep] = field(default_factory=list)
     variables: dict[str, dict[str, Any]] = field(default_factory=dict)
     issues: list[tuple[Problem, str | None]] = field(default_factory=list)
+    late: dict[str, frozenset[str]] = field(default_factory=dict)  # step -> registered names
+    # its arguments use: rendered at run time (render_late), once earlier steps registered them
+    renderer: LateRenderer | None = None
     _args: dict[tuple[str, str], ArgsModel] = field(default_factory=dict)
 
     def add(self, bound: BoundStep) -> None:
@@ -59,9 +65,19 @@ class Binding:
                 seen.setdefault(host.name, host)
         return list(seen.values())
 
+    def targets(self, step: Step) -> tuple[Host, ...]:
+        """The hosts a step targets."""
+        return next((hosts for bound, hosts in self.steps if bound.name == step.name), ())
+
     def args_of(self, step: Step, host: Host) -> ArgsModel | None:
-        """The rendered arguments of a step on a host."""
+        """The rendered arguments of a step on a host (None for a step rendered late)."""
         return self._args.get((step.name, host.name))
+
+    def render_late(self, step: Step, host: Host, facts: Mapping[str, Any]) -> ArgsModel:
+        """A late step's arguments, rendered with what earlier steps registered; InputError
+        naming the file, line and field when they do not render or validate."""
+        assert self.renderer is not None, "render_late on a binding without a renderer"
+        return self.renderer(step, host, {**self.variables.get(host.name, {}), **facts})
 
     def report(self, problem: Problem, host: Host | None = None) -> None:
         """Record a problem, on a host or on the playbook as a whole."""
@@ -109,20 +125,50 @@ class Binder:
         self.resolver = VariableResolver(self.templar)
 
     def bind(self, playbook: Playbook, secrets: Mapping[str, Secret]) -> Binding:
-        """Targets and rendered arguments of every step; problems are collected, not raised."""
-        binding = Binding()
+        """Targets and rendered arguments of every step; problems are collected, not raised.
+
+        A step whose arguments use a name an earlier step registers is rendered at run time
+        (`Binding.render_late`): what it reads does not exist before the run."""
+        binding = Binding(renderer=self._late_renderer(playbook))
         variables: dict[str, dict[str, Any] | None] = {}
+        registered: set[str] = set()
         for step in playbook.steps():
             hosts = self.targets(playbook, step, binding)
             binding.steps.append((step, hosts))
+            uses = frozenset(self.names_in(step.args) & registered)
+            if uses:
+                binding.late[step.name] = uses
             for host in hosts:
                 if host.name not in variables:
                     variables[host.name] = self.host_variables(playbook, host, secrets, binding)
                 host_vars = variables[host.name]
                 if host_vars is not None:
                     binding.variables[host.name] = host_vars
-                    self.render(playbook, step, host, host_vars, binding)
+                    if not uses:
+                        self.render(playbook, step, host, host_vars, binding)
+            if step.register_as:
+                registered.add(step.register_as)
         return binding
+
+    def names_in(self, args: Any) -> set[str]:
+        """Every top-level name the templates in a step's arguments use."""
+        return {
+            name
+            for _, value in walk(args)
+            if isinstance(value, str) and is_template(value)
+            for name in self.templar.names_used(value)
+        }
+
+    def _late_renderer(self, playbook: Playbook) -> LateRenderer:
+        def render(step: Step, host: Host, variables: Mapping[str, Any]) -> ArgsModel:
+            late = Binding()
+            self.render(playbook, step, host, variables, late)
+            args = late.args_of(step, host)
+            if args is None:
+                raise InputError(late.problems)
+            return args
+
+        return render
 
     def targets(self, playbook: Playbook, step: Step, binding: Binding) -> tuple[Host, ...]:
         """The hosts a step's `on:` selects (after --limit); unknown names are problems."""

@@ -16,7 +16,7 @@ from orchestrator.playbook.model import (
     WindowFields,
 )
 from orchestrator.templating import template_syntax_error
-from orchestrator.validation import describe, validate
+from orchestrator.validation import describe, suggest, validate
 from orchestrator.yamlsource import NodePath, SourceMap, YamlDocument, format_path, load_file, walk
 
 if TYPE_CHECKING:  # the registry is passed in: playbook/ never imports the modules
@@ -61,6 +61,7 @@ class _Builder:
             if (item := self.item(raw, ("steps", index))) is not None
         ]
         self.check_unique_names(items)
+        self.check_references(items)
         if self.problems or header is None:
             raise InputError(self.problems)
         return Playbook(
@@ -214,6 +215,31 @@ class _Builder:
             )
         self.check_templates(raw, ("vars",))
 
+    def check_references(self, items: list[Step | Window]) -> None:
+        """`needs:` names earlier steps; a `register:` name is used once and is not reserved."""
+        earlier: set[str] = set()
+        registered: dict[str, Step] = {}
+        for step in _steps_of(items):
+            for index, needed in enumerate(step.needs):
+                if needed not in earlier:
+                    hint = suggest(needed, earlier) or "name a step that comes before this one"
+                    self.report((*step.path, "needs", index), f"no earlier step {needed!r}", hint)
+            self.check_register(step, registered)
+            earlier.add(step.name)
+
+    def check_register(self, step: Step, registered: dict[str, Step]) -> None:
+        name = step.register_as
+        if name is None:
+            return
+        path = (*step.path, "register")
+        if name in RESERVED_NAMES:
+            self.report(path, f"'{name}' is a name the engine provides", "choose another name")
+        elif name in registered:
+            first = registered[name].location.line
+            self.report(path, f"'{name}' is registered already (line {first})", "use another")
+        else:
+            registered[name] = step
+
     def check_unique_names(self, items: list[Step | Window]) -> None:
         seen: dict[str, Location] = {}
         for item in items:
@@ -225,6 +251,10 @@ class _Builder:
                         f"duplicate step name {step.name!r} (first used at line {first.line})",
                         "steps are identified by name in runs, journals and reports",
                     )
+
+
+def _steps_of(items: list[Step | Window]) -> list[Step]:
+    return [s for item in items for s in (item.steps if isinstance(item, Window) else (item,))]
 
 
 def _get(data: Any, key: str, default: Any) -> Any:

@@ -52,6 +52,8 @@ class RetryPolicy(_Frozen):
 class StepFields(_Frozen):
     """The keys of a step apart from its one module key."""
 
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
     name: str = Field(min_length=1, max_length=200)
     on: str = Field(min_length=1, description="hosts: role, group, host or glob; [0] picks one")
     when: str | bool | None = Field(None, description="an expression; the step is skipped if false")
@@ -59,6 +61,23 @@ class StepFields(_Frozen):
     timeout: Duration | None = Field(None, description="per host, per attempt")
     ignore_errors: bool = False
     irreversible: bool = Field(False, description="acknowledges a change that cannot be undone")
+    register_as: str | None = Field(
+        None,
+        alias="register",  # `register` is a BaseModel attribute; the YAML key is `register`
+        pattern=IDENTIFIER,
+        description="keep what the step read (its values, changed, failed, skipped, after)"
+        " under this name for the when:, until:/that: and arguments of later steps",
+    )
+    needs: tuple[str, ...] = Field(
+        (),
+        description="earlier steps (by name) that must not have failed on any host: otherwise"
+        " the run stops before this step",
+    )
+    any_errors_fatal: bool | None = Field(
+        None,
+        description="a failure on any of its hosts stops the run after this step (default:"
+        " true when the step targets exactly one host, a prerequisite)",
+    )
 
     @field_validator("on")
     @classmethod

@@ -39,6 +39,11 @@ def _step_schema(defs: dict[str, Any], modules: Registry) -> dict[str, Any]:
     for name, spec in modules.items():
         args = _inline(spec.args.model_json_schema(), defs, f"{name}.")
         args["properties"] = {k: _templatable(v) for k, v in args.get("properties", {}).items()}
+        for nested in [d for d in defs if d.startswith(f"{name}.")]:  # a probe's arguments
+            model = defs[nested]
+            if "properties" in model:
+                props = model["properties"].items()
+                defs[nested] = {**model, "properties": {k: _templatable(v) for k, v in props}}
         args["description"] = spec.summary
         step["properties"][name] = args
     step["oneOf"] = [{"required": [name]} for name in modules]

@@ -134,6 +134,13 @@ class ConsoleObserver:
                 " tasks stay armed and fire at the deadline; run `orchestrator rollback` to finish"
             )
 
+    def _escrowed(self, event: ev.SecretEscrowed) -> None:
+        if event.destination:
+            where = f"escrowed to {_escape(event.destination)}"
+        else:
+            where = "[yellow]not escrowed[/]: lost when the run ends"
+        self._print(f"[bold]secret[/] {event.secret} (generated): {where}")
+
     def _aborted(self, event: ev.RunAborted) -> None:
         self._print(f"\n[bold red]run stopped:[/] {_escape(event.reason)}")
 
@@ -178,6 +185,7 @@ _HANDLERS: dict[type, Any] = {
     ev.WindowClosing: ConsoleObserver._window_closing,
     ev.UndoFinished: ConsoleObserver._undone,
     ev.WindowClosed: ConsoleObserver._window_closed,
+    ev.SecretEscrowed: ConsoleObserver._escrowed,
     ev.RunAborted: ConsoleObserver._aborted,
     ev.RunFinished: ConsoleObserver._run_finished,
 }

@@ -16,7 +16,7 @@ from orchestrator.engine import events as ev
 from orchestrator.engine.step import Status
 from orchestrator.playbook.model import Playbook
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: `escrows`, where each generated secret went
 
 
 class Outcome(enum.StrEnum):
@@ -107,6 +107,19 @@ class CredentialCheck:
     message: str = ""
 
 
+@dataclass(frozen=True)
+class EscrowInfo:
+    """Where a generated secret went (run) or would go (plan): never its value.
+
+    destination: `file:/abs/path` or `command:...`; "" when it has no escrow (it is lost
+    when the run ends).
+    """
+
+    secret: str
+    destination: str
+    planned: bool = False
+
+
 @dataclass
 class ReportDocument:
     """What happened (run) or would happen (plan), per host and step, with its windows."""
@@ -123,6 +136,7 @@ class ReportDocument:
     results: list[Result] = field(default_factory=list)
     windows: list[WindowInfo] = field(default_factory=list)
     credentials: list[CredentialCheck] = field(default_factory=list)
+    escrows: list[EscrowInfo] = field(default_factory=list)
     aborted: str = ""
     exit_code: int | None = None
 
@@ -302,6 +316,9 @@ class ReportBuilder:
             )
         )
 
+    def _escrowed(self, event: ev.SecretEscrowed) -> None:
+        self.document.escrows.append(EscrowInfo(event.secret, event.destination, event.planned))
+
     def _aborted(self, event: ev.RunAborted) -> None:
         self.document.aborted = event.reason
 
@@ -320,6 +337,7 @@ _HANDLERS: dict[type, Any] = {
     ev.CredentialRejected: ReportBuilder._rejected,
     ev.CredentialAccepted: ReportBuilder._accepted,
     ev.Predicted: ReportBuilder._predicted,
+    ev.SecretEscrowed: ReportBuilder._escrowed,
     ev.RunAborted: ReportBuilder._aborted,
     ev.RunFinished: ReportBuilder._run_finished,
 }

@@ -17,15 +17,18 @@ from orchestrator.report.html_assets import SCRIPT, STYLE
 def render_html(doc: ReportDocument) -> str:
     """The whole report as one HTML page."""
     body = "\n".join(
-        [
+        part
+        for part in [
             _header(doc),
             "<main>",
             _preflight(doc),
+            _escrows(doc),
             _grid(doc),
             _timeline(doc),
             _details(doc),
             "</main>",
         ]
+        if part
     )
     return (
         "<!DOCTYPE html>\n"
@@ -99,6 +102,18 @@ def _preflight(doc: ReportDocument) -> str:
         for c in doc.credentials
     ]
     return heading + _table(["credential", "user", "host", "result"], rows) + "</section>"
+
+
+def _escrows(doc: ReportDocument) -> str:
+    """Where each generated secret went; nothing for a playbook that generates none."""
+    if not doc.escrows:
+        return ""
+    rows = [[_e(e.secret), _e(view.escrow_text(e))] for e in doc.escrows]
+    return (
+        '<section id="secrets">\n<h2>Generated secrets</h2>\n'
+        + _table(["secret", "escrow"], rows)
+        + "</section>"
+    )
 
 
 # -- hosts by steps ----------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any
 from orchestrator.report.document import (
     SCHEMA_VERSION,
     CredentialCheck,
+    EscrowInfo,
     Outcome,
     ReportDocument,
     Result,
@@ -45,6 +46,7 @@ def report_data(doc: ReportDocument) -> dict[str, Any]:
         "counts": {o.value: counts.get(o.value, 0) for o in Outcome},
         "hosts": [safe_text(h) for h in doc.hosts],
         "credentials": [_credential(c) for c in doc.credentials],
+        "escrows": [_escrow(e) for e in doc.escrows],
         "windows": [_window(w) for w in doc.windows],
         "steps": [_step(s) for s in doc.steps],
         "results": [_result(r) for r in doc.results],
@@ -58,6 +60,14 @@ def _credential(check: CredentialCheck) -> dict[str, Any]:
         "host": safe_text(check.host),
         "ok": check.ok,
         "message": safe_text(check.message),
+    }
+
+
+def _escrow(escrow: EscrowInfo) -> dict[str, Any]:
+    return {
+        "secret": safe_text(escrow.secret),
+        "destination": safe_text(escrow.destination),
+        "planned": escrow.planned,
     }
 
 
@@ -156,6 +166,21 @@ _CREDENTIAL = _object(
         "host": _text("the host it was tried on"),
         "ok": {"type": "boolean", "description": "true when the host accepted it"},
         "message": _text("what happened, e.g. 'authenticated' or why it was rejected"),
+    },
+)
+
+_ESCROW = _object(
+    "Where a generated secret was handed over before any host was contacted (never its value).",
+    {
+        "secret": _text("the secret's name in the playbook"),
+        "destination": _text(
+            "'file:/absolute/path' or 'command:PROGRAM ARGS'; empty when it has no escrow and"
+            " is lost when the run ends"
+        ),
+        "planned": {
+            "type": "boolean",
+            "description": "true in a plan: where it would go (the run id is shown as <run id>)",
+        },
     },
 )
 
@@ -278,12 +303,19 @@ def report_schema() -> dict[str, Any]:
             ),
             "hosts": _names("every host of the run, in order"),
             "credentials": _list("credential", "the credential preflight, in order"),
+            "escrows": _list("escrow", "each generated secret's escrow, in playbook order"),
             "windows": _list("window", "the playbook's rollback windows, in order"),
             "steps": _list("step", "the playbook's steps, in order"),
             "results": _list("result", "one per step and host, in the order they came"),
         },
     )
-    defs = {"credential": _CREDENTIAL, "window": _WINDOW, "step": _STEP, "result": _RESULT}
+    defs = {
+        "credential": _CREDENTIAL,
+        "escrow": _ESCROW,
+        "window": _WINDOW,
+        "step": _STEP,
+        "result": _RESULT,
+    }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"urn:orchestrator:report:{SCHEMA_VERSION}",

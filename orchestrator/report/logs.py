@@ -108,6 +108,14 @@ class LogObserver:
             still_open=list(event.open_hosts),
         )
 
+    def _escrowed(self, event: ev.SecretEscrowed) -> None:
+        if event.destination:
+            self.log.info("secret.escrowed", name=event.secret, destination=event.destination)
+        else:
+            self.log.warning(
+                "secret.not_escrowed", name=event.secret, message="lost when the run ends"
+            )
+
     def _aborted(self, event: ev.RunAborted) -> None:
         self.log.error("run.aborted", reason=event.reason)
 
@@ -128,6 +136,7 @@ _HANDLERS: dict[type, Any] = {
     ev.WindowClosing: LogObserver._window_closing,
     ev.UndoFinished: LogObserver._undone,
     ev.WindowClosed: LogObserver._window_closed,
+    ev.SecretEscrowed: LogObserver._escrowed,
     ev.RunAborted: LogObserver._aborted,
     ev.RunFinished: LogObserver._run_finished,
 }

@@ -17,11 +17,12 @@ def render_markdown(doc: ReportDocument) -> str:
     sections = [
         _header(doc),
         _credentials(doc),
+        _escrows(doc),
         _windows(doc),
         _irreversible(doc),
         _steps(doc),
     ]
-    return "\n\n".join(sections) + "\n"
+    return "\n\n".join(s for s in sections if s) + "\n"
 
 
 # -- sections ----------------------------------------------------------------------------------
@@ -58,6 +59,14 @@ def _credentials(doc: ReportDocument) -> str:
         for c in doc.credentials
     ]
     return f"{heading}\n\n" + _table(["credential", "user", "host", "result"], rows)
+
+
+def _escrows(doc: ReportDocument) -> str:
+    """Where each generated secret went; nothing for a playbook that generates none."""
+    if not doc.escrows:
+        return ""
+    rows = [[e.secret, view.escrow_text(e)] for e in doc.escrows]
+    return "## Generated secrets\n\n" + _table(["secret", "escrow"], rows)
 
 
 def _windows(doc: ReportDocument) -> str:

@@ -10,8 +10,8 @@ _INDENT = "    "
 
 def render_text(doc: ReportDocument) -> str:
     """The whole report as plain text."""
-    parts = [_header(doc), _credentials(doc), _windows(doc), _irreversible(doc), _steps(doc)]
-    return "\n\n".join(parts) + "\n"
+    parts = [_header(doc), _credentials(doc), _escrows(doc), _windows(doc), _irreversible(doc)]
+    return "\n\n".join(p for p in [*parts, _steps(doc)] if p) + "\n"
 
 
 def _heading(text: str, underline: str = "-") -> str:
@@ -48,6 +48,15 @@ def _credentials(doc: ReportDocument) -> str:
         for c in doc.credentials
     ]
     return _heading("Credential preflight") + "\n" + ("\n".join(lines) or "  none recorded")
+
+
+def _escrows(doc: ReportDocument) -> str:
+    """Where each generated secret went; nothing for a playbook that generates none."""
+    if not doc.escrows:
+        return ""
+    width = max(len(e.secret) for e in doc.escrows)
+    lines = [f"  {e.secret:<{width}}  {_one_line(view.escrow_text(e))}" for e in doc.escrows]
+    return _heading("Generated secrets") + "\n" + "\n".join(lines)
 
 
 def _windows(doc: ReportDocument) -> str:

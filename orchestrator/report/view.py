@@ -14,7 +14,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from orchestrator.durations import format_duration
-from orchestrator.report.document import Outcome, ReportDocument, Result, StepInfo, WindowInfo
+from orchestrator.report.document import (
+    EscrowInfo,
+    Outcome,
+    ReportDocument,
+    Result,
+    StepInfo,
+    WindowInfo,
+)
 from orchestrator.secrets import REDACTED, Secret
 
 NOT_RUN = "not run"
@@ -164,6 +171,19 @@ def budget_text(window: WindowInfo) -> str:
         return ""
     share = 100 * window.revert_budget / window.deadline_after if window.deadline_after else 0
     return f"{duration(window.revert_budget)} of {duration(window.deadline_after)} ({share:.1f} %)"
+
+
+def escrow_text(escrow: EscrowInfo) -> str:
+    """Where a generated secret went, or would go, or that it is kept nowhere."""
+    where = safe_text(escrow.destination)
+    if not where:
+        return (
+            "not escrowed: it exists only in the run's memory and is lost when the run ends"
+            f" (--escrow {escrow.secret}=file:PATH keeps it)"
+        )
+    if escrow.planned:
+        return f"would be escrowed to {where} before any host is contacted"
+    return f"escrowed to {where} before any host was contacted"
 
 
 # -- what the report shows ---------------------------------------------------------------------

@@ -155,6 +155,7 @@ def variant(tmp_path: Path, **replace: str) -> Path:
         assert old in text, old
         text = text.replace(old, new)
     path = tmp_path / "guest-window.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     return path
 

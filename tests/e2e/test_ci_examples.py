@@ -46,7 +46,7 @@ def test_scheduled_plan_then_approved_run(lab_factory: LabFactory, tmp_path: Pat
         "ARTIFACTS": str(artifacts),
         "ORCHESTRATOR_STATE_DIR": str(tmp_path / "state"),
     }
-    planned = _script("ci-plan.sh", env, "-e", "poll_interval=1s", "-e", "next_account=SMSNext")
+    planned = _script("ci-plan.sh", env, "-e", "poll_interval=1s")
     assert planned.returncode == 0, planned.stdout + planned.stderr
     assert (artifacts / "changes-pending").read_text().strip() == "true"
     assert "will" in (artifacts / "plan.md").read_text().lower()
@@ -57,12 +57,12 @@ def test_scheduled_plan_then_approved_run(lab_factory: LabFactory, tmp_path: Pat
     assert applied.returncode == 0, applied.stdout + applied.stderr + _tail(artifacts)
     suites = ET.parse(artifacts / "run-junit.xml").getroot()
     cases = suites.findall(".//testcase")
-    assert len(cases) == 5  # five steps, each on one host
+    assert len(cases) == 8  # eight steps, each on one host
     assert not suites.findall(".//failure") + suites.findall(".//error")
     with lab.backend.inspect() as state:
         assert state.site is not None
         names = [account.name for account in state.site.accounts]
-    assert names == ["CONTOSO\\SMSClient2_TB1", "CONTOSO\\SMSNext"]
+    assert names == ["CONTOSO\\SMSClient2_TB1", "CONTOSO\\SMSClient3_TB1"]  # Q237759: two
 
 
 def _tail(artifacts: Path) -> str:

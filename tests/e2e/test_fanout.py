@@ -32,6 +32,10 @@ ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "orchestrator" / "lab" / "scenarios" / "tb1-lockout.yaml"
 CAPS = ("CAP1", "CAP2", "CAP3", "CAP4", "CAP5")
 FINISHES = {"until: aware_ratio >= min_checked_in_ratio": "until: total >= 0"}
+GUEST_CHECK = (
+    "  - name: Guest can log on over the network on every CAP\n    on: cap_server\n"
+    "    when: site.broken | length > 0\n"
+)
 
 
 @dataclass
@@ -128,12 +132,13 @@ def test_a_wrong_password_costs_one_failed_logon_then_the_right_one_works(
 
 
 def test_a_run_stopped_by_a_wrong_password_is_finished_in_the_journal(site: Site) -> None:
-    """The journal records the rejected run as failed, never as running."""
+    """The journal records the rejected run as ended (stopped at its first step on the DC),
+    never as running."""
     site.password("wrong")
     run = site.window.run()
     code, err = run.finish()
     assert code == 5, err
-    assert site.status(run_id_of(run.events)) == "failed"
+    assert site.status(run_id_of(run.events)) == "aborted"
 
 
 @pytest.mark.parametrize("command", ["rollback", "resume"])
@@ -178,11 +183,21 @@ def test_a_cap_that_stops_answering_before_the_window_is_left_out(site: Site) ->
     """CAP3's WinRM drops every request once it is asked for work: the window opens on the
     others, CAP3 is reported unreachable at its first window step, Guest ends closed
     everywhere, the run exits 1 and the journal is finished."""
+    without_check = variant(
+        site.window.cwd / "no-check",
+        **FINISHES,
+        **{GUEST_CHECK: GUEST_CHECK.replace("when: site.broken | length > 0", "when: false")},
+    )  # fmt: skip (the precondition would catch CAP3 first; here it must be the window)
+    site.window.playbook = without_check
     site.lab.server.faults.set("CAP3", FaultSpec(drop=True))
     run = site.window.run()
     code, err = run.finish(timeout=180)
     assert code == 1, err
-    cap3 = [e for e in run.events if e["event"] == "host.finished" and e["host"] == "CAP3"]
+    cap3 = [
+        e
+        for e in run.events
+        if e["event"] == "host.finished" and e["host"] == "CAP3" and e["status"] != "skipped"
+    ]
     assert [(e["step"], e["status"]) for e in cap3] == [
         ("Enable the local Guest on member-server CAPs", "unreachable")
     ]
@@ -271,14 +286,15 @@ def test_the_guest_window_rides_out_a_flaky_network(
 
 
 def test_method_1_rides_out_a_flaky_network(flaky: tuple[RunningLab, Path], tmp_path: Path) -> None:
-    """At 10 % of requests lost: smsman-reinstall completes, each client uninstalled and
-    reinstalled exactly once, the site recovered."""
+    """At 10 % of requests lost: smsman-reinstall completes, each client repaired exactly once
+    (one SYSTEM task started, no second Smsman), the site recovered."""
     lab, inventory = flaky
     run = _run(lab, ROOT / "playbooks" / "smsman-reinstall.yml", inventory, tmp_path)
     code, err = run.finish(timeout=280)
     counts = lab.server.counters.snapshot()
     assert code == 0, err
     assert counts.faults_fired() > 0
-    for client in lab.backend.clients():
-        assert counts.cmdlet_runs("Start-Process", host=client.host) == 2, client.host
-    assert counts.cmdlet_runs("Unlock-ADAccount", host="DC1") == 1
+    for client in lab.backend.clients():  # repaired in place, once: no /u was needed
+        assert counts.cmdlet_runs("Start-ScheduledTask", host=client.host) == 1, client.host
+        assert counts.cmdlet_runs("Start-Process", host=client.host) == 0, client.host
+    assert counts.cmdlet_runs("Unlock-ADAccount", host="DC1") <= 1  # only if it was locked

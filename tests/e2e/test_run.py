@@ -220,7 +220,7 @@ def test_retries_under_faults_make_no_change_twice(
     playbook.write_text(
         "name: create\nsecrets: {pw: generate}\nsteps:\n"
         "  - name: Create an account\n    on: domain_controller[0]\n"
-        "    ad_user: {name: Created_TB1, password: '{{ secrets.pw }}', enabled: true}\n"
+        "    ad_user: {name: Created_TB1, state: present, password: '{{ secrets.pw }}', enabled: true}\n"
         "    retry: {attempts: 4, delay: 100ms, max_delay: 1s}\n"
     )
     lab.server.faults.set(

@@ -128,7 +128,7 @@ class SetValue:
 
     def diff(self, args: Any, state: Any) -> Diff:
         if state == args.name:
-            return Diff(DiffKind.NONE, "already set")
+            return Diff(DiffKind.NONE, "already set", {"value": state})
         return Diff(DiffKind.CHANGE, f"set {args.name}", {"value": state}, {"value": args.name})
 
     def apply(self, args: Any, state: Any, ctx: StepContext) -> Logic[None]:

@@ -179,7 +179,7 @@ def test_authentication_failures_are_never_retried(tmp_path: Path) -> None:
     )
     result, events, slept = _run(
         tmp_path,
-        _step("one", "s1") + _step("two", "cap_server", "w"),
+        _step("one", "s1", extra=", any_errors_fatal: false") + _step("two", "cap_server", "w"),
         connector,
         forks=1,
     )
@@ -313,3 +313,50 @@ def test_every_host_gets_a_result(tmp_path: Path, forks: int) -> None:
     connector = FakeConnector()
     _, events, _ = _run(tmp_path, _step("one", "all"), connector, forks=forks)
     assert sorted(events.finished("one")) == ["s1", "s2", "s3", "w1", "w2"]
+
+
+def test_a_failed_single_host_step_stops_the_run_by_default(tmp_path: Path) -> None:
+    """A prerequisite on one host (the DC) fails: no later step runs (any_errors_fatal)."""
+    connector = FakeConnector({"s1": Script(refuse_value="v")})
+    result, events, _ = _run(
+        tmp_path, _step("one", "s1") + _step("two", "cap_server", "w"), connector
+    )
+    assert events.finished("one") == {"s1": Status.FAILED}
+    assert events.finished("two") == {}
+    assert result.aborted is not None
+    assert "'one' failed on s1" in result.aborted
+
+
+def test_a_step_on_several_hosts_goes_on_without_the_failed_ones(tmp_path: Path) -> None:
+    """On several hosts a failure is not fatal by default: the others go on."""
+    connector = FakeConnector({"s1": Script(refuse_value="v")})
+    result, events, _ = _run(
+        tmp_path, _step("one", "cap_server") + _step("two", "cap_server", "w"), connector
+    )
+    assert set(events.finished("two")) == {"s2", "s3"}
+    assert result.aborted is None
+
+
+def test_a_step_whose_need_failed_does_not_run(tmp_path: Path) -> None:
+    """`needs:` names a step that failed on one host: the run stops before the needing step."""
+    connector = FakeConnector({"s1": Script(refuse_value="v")})
+    steps = (
+        _step("one", "cap_server")
+        + _step("two", "w1", "w")
+        + _step("three", "w2", "x", extra=", needs: [one]")
+    )
+    result, events, _ = _run(tmp_path, steps, connector)
+    assert events.finished("two") == {"w1": Status.CHANGED}
+    assert events.finished("three") == {}
+    assert result.aborted == "'three' needs 'one', which failed on s1: the run stops before it"
+
+
+def test_a_registered_value_serves_later_steps_when(tmp_path: Path) -> None:
+    """A step on one host registers what it read for every host; a later `when:` uses it."""
+    connector = FakeConnector({"s1": Script(state={"value": "w1"})})
+    steps = _step("read", "s1", "w1", extra=", register: picked") + _step(
+        "act", "workstations", "w", extra=", when: inventory_hostname == picked.value"
+    )
+    result, events, _ = _run(tmp_path, steps, connector)
+    assert not result.failed
+    assert events.finished("act") == {"w1": Status.CHANGED, "w2": Status.SKIPPED}

@@ -85,7 +85,7 @@ def test_a_local_undo_restores_settings_then_leaves_the_groups() -> None:
 
 def test_an_ad_creation_sends_new_aduser_alone() -> None:
     """Creating an AD user is one New-ADUser: nothing is left to update afterwards."""
-    given = ad_user.Args(name="svc", password=Secret("x"), enabled=True)
+    given = ad_user.Args(name="svc", state="present", password=Secret("x"), enabled=True)
     logic = ad_user.AdUser().apply(given, ad_user.AdUserState(False), StepContext("DC1"))
     sent = next(logic)
     assert isinstance(sent, Command)

@@ -23,6 +23,7 @@ def _new_account(**extra: object) -> ArgsModel:
     return args(
         "ad_user",
         name="SMSClient2_TB1",
+        state="present",
         password=Secret(CANARY),
         enabled=True,
         password_never_expires=True,
@@ -58,7 +59,10 @@ def test_a_rejected_password_leaves_the_account_behind_and_says_so(lab: DomainBa
     """New-ADUser creates the account before its password fails (1325): the error says so."""
     host = Host(lab, "DC1")
     with pytest.raises(RemoteError) as info:
-        host.step("ad_user", args("ad_user", name="weak1", password=Secret("short"), enabled=True))
+        host.step(
+            "ad_user",
+            args("ad_user", name="weak1", state="present", password=Secret("short"), enabled=True),
+        )
     assert info.value.fq_error_id == "ActiveDirectoryServer:1325," + AD + "Commands.NewADUser"
     assert "created weak1 before the password was rejected" in str(info.value)
     assert "short" not in str(info.value)
@@ -136,3 +140,22 @@ def test_removing_while_it_vanished_fails_with_identity_not_found(lab: DomainBac
     with pytest.raises(RemoteError) as info:
         host.apply("ad_user", given, state)
     assert info.value.fq_error_id == NOT_FOUND + "," + AD + "Commands.RemoveADUser"
+
+
+def test_unlocking_a_deleted_account_never_creates_it(lab: DomainBackend) -> None:
+    """`unlocked: true` on an account deleted on purpose: nothing to do, it stays deleted."""
+    host = Host(lab, "DC1")
+    host.step("ad_user", args("ad_user", name="SMSClient_TB1", state="absent"))
+    outcome = host.step("ad_user", args("ad_user", name="SMSClient_TB1", unlocked=True))
+    assert outcome.status is Status.OK
+    assert "not created" in outcome.diff.summary
+    assert lab.ad_account("SMSClient_TB1") is None
+
+
+def test_creating_needs_state_present_and_a_password(lab: DomainBackend) -> None:
+    """A password without `state: present` creates nothing and says what is missing."""
+    host = Host(lab, "DC1")
+    given = args("ad_user", name="New_TB1", password=Secret("Lab-New-2000!x"), enabled=True)
+    with pytest.raises(StepError, match="to create it, say 'state: present'"):
+        host.step("ad_user", given)
+    assert lab.ad_account("New_TB1") is None

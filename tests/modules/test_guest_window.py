@@ -19,7 +19,10 @@ def test_the_guest_window_recovers_every_client(lab: DomainBackend) -> None:
     """Steps of guest-window.yml in order: clients learn the new account; undo closes Guest."""
     dc, cap, site = Host(lab, "DC1"), Host(lab, "CAP1"), Host(lab, "SITE1")
     password = Secret("New-Client-2000!")
-    dc.step("ad_user", args("ad_user", name="SMSClient2_TB1", password=password, enabled=True))
+    dc.step(
+        "ad_user",
+        args("ad_user", name="SMSClient2_TB1", state="present", password=password, enabled=True),
+    )
     site.step(
         "sms_connection_account", args("sms_connection_account", site_code="TB1", account=NEW)
     )

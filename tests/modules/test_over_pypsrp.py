@@ -45,7 +45,7 @@ def test_accounts_and_memberships_over_the_wire(lab_client: ClientFactory) -> No
         client,
         "DC1",
         "ad_user",
-        args("ad_user", name="SMSClient2_TB1", password=password, enabled=True),
+        args("ad_user", name="SMSClient2_TB1", state="present", password=password, enabled=True),
     )
     account = domain.ad_account("SMSClient2_TB1")
     assert account is not None

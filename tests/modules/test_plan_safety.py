@@ -18,7 +18,15 @@ KEY = "HKLM:\\Software\\Microsoft\\SMS\\Client\\Sites\\Shared\\TB1"
 CHANGING: dict[str, tuple[str, dict[str, Any]]] = {
     "local_user": ("CAP1", {"sid": "S-1-5-21-*-501", "enabled": True, "groups": ["Users"]}),
     "local_group_member": ("CAP1", {"group": "Users", "members": ["S-1-5-21-*-501"]}),
-    "ad_user": ("DC1", {"name": "New1", "password": Secret("Canary-Pass-2000!"), "enabled": True}),
+    "ad_user": (
+        "DC1",
+        {
+            "name": "New1",
+            "state": "present",
+            "password": Secret("Canary-Pass-2000!"),
+            "enabled": True,
+        },
+    ),
     "ad_group_member": ("DC1", {"group": "Domain Users", "members": ["S-1-5-21-*-501"]}),
     "registry": ("WKS0001", {"path": KEY, "name": "X", "type": "REG_DWORD", "value": 1}),
     "service": ("WKS0001", {"name": "Clisvcl", "state": "stopped"}),
@@ -59,16 +67,17 @@ def test_the_powershell_probe_sends_nothing(lab: DomainBackend) -> None:
 
 
 def test_every_module_has_its_implementation() -> None:
-    """MODULES[name].implementation is the module called `name`, for all eleven."""
+    """MODULES[name].implementation is the module called `name`, for all thirteen."""
     assert {name: spec.implementation.name for name, spec in MODULES.items()} == {
         name: name for name in MODULES
     }
-    assert set(CHANGING) | {"powershell"} == set(MODULES)
+    assert set(CHANGING) | {"powershell", "probe", "assert"} == set(MODULES)
 
 
 def test_traits_default_to_permanent_and_changing() -> None:
-    """Only wait_for is read-only; only the AD modules list a transient error."""
+    """Only wait_for, probe and assert are read-only; only the AD modules list a transient
+    error."""
     read_only = {n for n, s in MODULES.items() if getattr(s.implementation, "read_only", False)}
     transient = {n for n, s in MODULES.items() if getattr(s.implementation, "transient_errors", ())}
-    assert read_only == {"wait_for"}
+    assert read_only == {"wait_for", "probe", "assert"}
     assert transient == {"ad_user", "ad_group_member"}

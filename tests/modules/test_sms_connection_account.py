@@ -20,7 +20,7 @@ def test_adding_an_account_at_the_end(lab: DomainBackend) -> None:
     outcome = changed_then_ok(
         host, "sms_connection_account", args("sms_connection_account", site_code="TB1", account=NEW)
     )
-    assert outcome.diff.after == {"accounts": [OLD, NEW]}
+    assert outcome.diff.after == {"accounts": [OLD, NEW], "passwords_stored": []}
     state = host.probe(
         "sms_connection_account", args("sms_connection_account", site_code="TB1", account=NEW)
     )

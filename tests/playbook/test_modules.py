@@ -23,7 +23,7 @@ def _refused(module: str, args: dict[str, Any], fragment: str) -> None:
 
 
 def test_the_first_modules_are_all_there() -> None:
-    """The eleven modules of the first set each have an argument schema."""
+    """The eleven modules of the first set, probe and assert each have an argument schema."""
     assert set(MODULES) == {
         "local_user",
         "local_group_member",
@@ -36,6 +36,8 @@ def test_the_first_modules_are_all_there() -> None:
         "wait_for",
         "sms_connection_account",
         "powershell",
+        "probe",
+        "assert",
     }
 
 

@@ -89,7 +89,7 @@ def test_shape_and_order_are_stable() -> None:
     assert data["schema_version"] == SCHEMA_VERSION
     assert list(data) == list(report_schema()["properties"])
     assert text == render_json(doc)
-    assert text.startswith('{\n  "schema_version": 1,\n  "kind": "plan",')
+    assert text.startswith('{\n  "schema_version": 2,\n  "kind": "plan",')
 
 
 def test_values_are_iso_utc_and_outcome_strings() -> None:

@@ -16,7 +16,8 @@ from orchestrator.lab.cmdlets.objects import has_wildcard, like, ps
 from orchestrator.lab.cmdlets.params import Kind, Param
 from orchestrator.lab.cmdlets.runtime import CmdletSpec, Impact, Invocation
 from orchestrator.lab.contract import PSObject
-from orchestrator.lab.domain.host import Host, normalize_path
+from orchestrator.lab.domain import network
+from orchestrator.lab.domain.host import Host
 from orchestrator.lab.domain.registry import (
     RegistryValueKind,
     RegKey,
@@ -261,13 +262,10 @@ def _empty(kind: RegistryValueKind) -> Any:
 def _unc_exists(inv: Invocation, path: str, leaf: bool | None) -> bool:
     if inv.session.remote and inv.state.fidelity.double_hop_enforced:
         return False  # no network credentials in a WinRM session (the second hop)
-    parts = normalize_path(path).lstrip("\\").split("\\", 2)
-    server = inv.state.host(parts[0]) if parts else None
-    share = server.shares.get(parts[1].lower()) if server and len(parts) > 1 else None
-    if server is None or share is None or not server.up:
+    target = network.unc_target(inv.state, path)
+    if isinstance(target, network.Access):
         return False
-    local = share.path + ("\\" + parts[2] if len(parts) > 2 else "")
-    return _file_exists(server, local, leaf)
+    return _file_exists(target.server, target.local_path, leaf)
 
 
 def _file_exists(host: Host, path: str, leaf: bool | None) -> bool:

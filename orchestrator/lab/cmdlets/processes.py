@@ -20,8 +20,9 @@ from orchestrator.lab.cmdlets.objects import ps
 from orchestrator.lab.cmdlets.params import Kind, Param
 from orchestrator.lab.cmdlets.runtime import CmdletSpec, Impact, Invocation
 from orchestrator.lab.contract import PSObject
-from orchestrator.lab.domain import processes
-from orchestrator.lab.domain.host import Host, Process, normalize_path
+from orchestrator.lab.domain import network, processes
+from orchestrator.lab.domain.host import Process, normalize_path
+from orchestrator.lab.domain.network import Access
 
 NS = "Microsoft.PowerShell.Commands."
 TYPES = (
@@ -58,24 +59,24 @@ def _cannot_run(inv: Invocation, reason: str) -> None:
     )
 
 
-def _unc_host(inv: Invocation, path: str) -> Host | None:
-    """The server holding a UNC path's file, if reachable from here."""
-    parts = normalize_path(path).lstrip("\\").split("\\", 2)
-    if len(parts) < 3:
-        return None
-    server = inv.state.host(parts[0])
-    share = server.shares.get(parts[1].lower()) if server else None
-    if server is None or share is None or not server.up:
-        return None
-    return server if server.has_file(share.path + "\\" + parts[2]) else None
+_WIN32_MESSAGES = {
+    Access.FILE_NOT_FOUND: "The system cannot find the file specified.",
+    Access.ACCESS_DENIED: "Access is denied.",
+    Access.BAD_NETPATH: "The network path was not found.",
+    Access.BAD_NET_NAME: "The network name cannot be found.",
+    Access.NO_LOGON_SERVERS: (
+        "There are currently no logon servers available to service the logon request."
+    ),
+}
 
 
 def _check_file(inv: Invocation, path: str) -> None:
-    if path.startswith(("\\\\", "//")):
+    if network.is_unc(path):
         if inv.session.remote and inv.state.fidelity.double_hop_enforced:
             _cannot_run(inv, "Access is denied.")
-        if _unc_host(inv, path) is None:
-            _cannot_run(inv, "The system cannot find the file specified.")
+        access = network.computer_reads(inv.state, path)  # a local session: a task, as SYSTEM
+        if not access.granted:
+            _cannot_run(inv, _WIN32_MESSAGES[access])
     elif not inv.host.has_file(path):
         _cannot_run(inv, "The system cannot find the file specified.")
 

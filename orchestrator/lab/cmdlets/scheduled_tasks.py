@@ -193,9 +193,9 @@ def unregister_scheduled_task(inv: Invocation) -> None:
 
 
 def start_scheduled_task(inv: Invocation) -> None:
-    """Start-ScheduledTask: run the task's actions now."""
+    """Start-ScheduledTask: run the task's actions now (its trigger stays armed)."""
     for task in list(_selected(inv)):
-        lifecycle.run_task(inv.state, inv.host, task)
+        lifecycle.run_task(inv.state, inv.host, task, on_demand=True)
 
 
 _NAME = Param("TaskName", Kind.STRINGS, position=0)

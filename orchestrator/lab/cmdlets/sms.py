@@ -2,6 +2,12 @@
 SMS 2.0 client connection accounts). They exist only on hosts with the site's console module
 (the site server). FQEIDs use the class prefix below.
 
+Get-CMSite [-SiteCode <string>]
+    -> Lab.SMS.Site: SiteCode, LogonDiscovery (Windows NT Logon Discovery enabled),
+       LogonInstallation (Windows NT Logon Client Installation enabled; Smsman.exe needs one
+       of the two, KB Q236052), LogonPoints (host names), LogonShare (the client install share
+       on the first logon point, e.g. \\\\SITE1\\SMSLOGON; null without one), SmsmanPath
+       (e.g. \\\\SITE1\\SMSLOGON\\x86.bin\\00000409\\Smsman.exe; null if the share lacks it).
 Get-CMClientConnectionAccount [-SiteCode <string>] [[-UserName] <string>]
     -> Lab.SMS.ClientConnectionAccount: SiteCode, UserName, Order (1 = tried first),
        PasswordStored (the site holds its own copy, set with -Password).
@@ -33,7 +39,7 @@ from orchestrator.lab.cmdlets.objects import has_wildcard, like, ps
 from orchestrator.lab.cmdlets.params import Kind, Param
 from orchestrator.lab.cmdlets.runtime import CmdletSpec, Impact, Invocation
 from orchestrator.lab.contract import PSObject, SecureString
-from orchestrator.lab.domain import lockout
+from orchestrator.lab.domain import ccim, lockout
 from orchestrator.lab.domain.host import Module
 from orchestrator.lab.domain.sms import (
     LAST_CHECKED,
@@ -62,6 +68,20 @@ def _site(inv: Invocation) -> SmsSite:
             )
         )
     return site
+
+
+def get_site(inv: Invocation) -> None:
+    """Get-CMSite: the site's logon methods and where clients install from."""
+    site = _site(inv)
+    props = {
+        "SiteCode": site.site_code,
+        "LogonDiscovery": site.logon_discovery,
+        "LogonInstallation": site.logon_installation,
+        "LogonPoints": list(site.logon_points),
+        "LogonShare": ccim.logon_share(inv.state, site),
+        "SmsmanPath": ccim.logon_smsman(inv.state, site),
+    }
+    inv.write(ps(("Lab.SMS.Site", "System.Object"), props, site.site_code))
 
 
 def _account_object(site: SmsSite, index: int, account: ConnectionAccount) -> PSObject:
@@ -217,6 +237,7 @@ _SITE = Param("SiteCode")
 _USER = Param("UserName", mandatory=True, position=0, not_empty=True)
 _CM = Module.CONFIG_MANAGER
 SPECS = (
+    CmdletSpec("Get-CMSite", CLASS.format("GetSite"), get_site, (_SITE,), module=_CM),
     CmdletSpec(
         "Get-CMClientConnectionAccount",
         CLASS.format("GetClientConnectionAccount"),

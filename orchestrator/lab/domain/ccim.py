@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from orchestrator.lab.domain.host import Host, Role
+from orchestrator.lab.domain.host import Host, Role, Share
 from orchestrator.lab.domain.network import share_access
 from orchestrator.lab.domain.registry import RegistryValueKind, RegValue
 from orchestrator.lab.domain.services import SMS_CLIENT_SERVICE, Service
@@ -20,6 +20,8 @@ from orchestrator.lab.domain.sms import (
     E_ACCESSDENIED,
     E_BAD_NETPATH,
     LAST_CHECKED,
+    LOGON_SHARE,
+    LOGON_SMSMAN_RELATIVE,
     SMS_CLIENT_KEY,
     SMSMAN_RELATIVE,
     KnownAccount,
@@ -206,6 +208,29 @@ def log_path(host: Host) -> str:
 def local_smsman(host: Host) -> str:
     """%WinDir%\\MS\\SMS\\Core\\Bin\\00000409\\Smsman.exe on this host (KB Q236052)."""
     return f"{host.windir}\\{SMSMAN_RELATIVE}"
+
+
+def _logon_point_share(state: LabState, site: SmsSite) -> tuple[Host, Share] | None:
+    host = state.host(site.logon_points[0]) if site.logon_points else None
+    share = host.shares.get(LOGON_SHARE.lower()) if host is not None else None
+    return (host, share) if host is not None and share is not None else None
+
+
+def logon_share(state: LabState, site: SmsSite) -> str | None:
+    """\\\\<first logon point>\\SMSLOGON, the client install share; None without one."""
+    found = _logon_point_share(state, site)
+    return f"\\\\{found[0].name}\\{found[1].name}" if found is not None else None
+
+
+def logon_smsman(state: LabState, site: SmsSite) -> str | None:
+    """The UNC path of Smsman.exe on that share (KB Q236052); None if the share lacks it."""
+    found = _logon_point_share(state, site)
+    if found is None:
+        return None
+    host, share = found
+    if not host.has_file(f"{share.path}\\{LOGON_SMSMAN_RELATIVE}"):
+        return None
+    return f"\\\\{host.name}\\{share.name}\\{LOGON_SMSMAN_RELATIVE}"
 
 
 def logon_point_up(state: LabState, site: SmsSite) -> bool:

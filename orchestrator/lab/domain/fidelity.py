@@ -22,17 +22,21 @@ class Fidelity:
     """Behaviour switches; `for_era` gives the presets."""
 
     era: Era = Era.NT4_SMS2
-    guest_barriers: bool = False  # modern: Deny network logon has Guest, SMB insecure guest off,
-    # LimitBlankPasswordUse (the Microsoft Learn pages named in network.py)
+    # modern: "Deny access to this computer from the network" holds Guest on every host (a user
+    # right, kept in the LSA policy database: no registry value to read, hence a switch). The
+    # era's other two Guest barriers are registry values (guest_policy.py).
+    guest_denied_network_logon: bool = False
     permissive_modify_default: bool = True
     search_adaccount_stale_lockouts: bool = False
     double_hop_enforced: bool = True  # UNC from a remote session fails (the second hop) [U]
-    uninstall_keeps_local_smsman: bool = True  # [U] so a reinstall can run locally (Q236052)
+    # [U] Smsman /u leaves %WinDir%\MS\SMS\Core\Bin\00000409\Smsman.exe, so a reinstall can
+    # run locally (Q236052); off: the local copy goes too, only the logon point's remains
+    uninstall_keeps_local_smsman: bool = True
 
     @staticmethod
     def for_era(era: Era) -> Fidelity:
         """The preset of an era."""
-        return Fidelity(era=era, guest_barriers=era is Era.MODERN)
+        return Fidelity(era=era, guest_denied_network_logon=era is Era.MODERN)
 
     def with_overrides(self, **changes: bool) -> Fidelity:
         """A copy with some switches changed."""

@@ -78,12 +78,10 @@ class Host:
     files: dict[str, str] = field(default_factory=dict)  # lower path -> path
     shares: dict[str, Share] = field(default_factory=dict)
     modules: frozenset[Module] = frozenset({Module.CORE})
-    # the modern defaults, per Microsoft Learn: "Deny access to this computer from the network"
-    # holds Guest; "Accounts: Limit local account use of blank passwords to console logon only"
-    # is on; the SMB client refuses guest logons ("Enable insecure guest logons in SMB2 and SMB3")
+    # "Deny access to this computer from the network" (SeDenyNetworkLogonRight, Microsoft
+    # Learn): modern Windows puts Guest there. The era's other Guest barriers are registry
+    # values (guest_policy.py).
     deny_network_logon: set[str] = field(default_factory=set)  # modern: the Guest SID
-    limit_blank_password_use: bool = False  # modern True
-    allow_insecure_guest_client: bool = True  # modern False
     processes: dict[int, Process] = field(default_factory=dict)
     next_pid: int = 4000
 

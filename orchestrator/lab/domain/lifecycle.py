@@ -61,10 +61,12 @@ def _fire(state: LabState, host: Host, task: ScheduledTask) -> None:
     run_task(state, host, task)
 
 
-def run_task(state: LabState, host: Host, task: ScheduledTask) -> None:
-    """Run the task's actions now (trigger, queued missed run, or Start-ScheduledTask)."""
-    task.fired = True
-    task.queued_for = None
+def run_task(state: LabState, host: Host, task: ScheduledTask, *, on_demand: bool = False) -> None:
+    """Run the task's actions now: its trigger or queued missed run, or on demand
+    (Start-ScheduledTask), which leaves a trigger still to come armed, as NextRunTime shows."""
+    if not on_demand:
+        task.fired = True
+        task.queued_for = None
     if not task.definition.enabled:
         return
     task.state = TaskState.Running

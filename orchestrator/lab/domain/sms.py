@@ -16,6 +16,9 @@ LAST_CHECKED = "Site Config Last Checked"
 LAST_CHECKED_FORMAT = "%Y/%m/%d %H:%M.%S"  # yyyy/MM/dd HH:mm.ss, KB Q265358
 _LAST_CHECKED_RE = re.compile(r"^(\d{4})/(\d{2})/(\d{2}) (\d{2}):(\d{2})\.(\d{2})$")
 SMSMAN_RELATIVE = "MS\\SMS\\Core\\Bin\\00000409\\Smsman.exe"  # under %WinDir% (KB Q236052)
+LOGON_SHARE = "SMSLOGON"  # \\<LogonPointServer>\smslogon (KB Q236052)
+LOGON_SHARE_PATH = "C:\\SMSLOGON"  # where the lab's logon points keep the share
+LOGON_SMSMAN_RELATIVE = "x86.bin\\00000409\\Smsman.exe"  # under the share (KB Q236052)
 LOG_LINES_KEPT = 400  # Ccim32.log is size-capped and rolls over on the real client
 
 E_ACCESSDENIED = 2147942405  # 0x80070005, the article's #2147942405

@@ -92,8 +92,6 @@ def _host(host: Host) -> list[Any]:
         sorted((s.name, s.path, sorted(s.readers)) for s in host.shares.values()),
         sorted((p.pid, p.path, p.exit_code) for p in host.processes.values()),
         sorted(host.deny_network_logon),
-        host.limit_blank_password_use,
-        host.allow_insecure_guest_client,
     ]
 
 

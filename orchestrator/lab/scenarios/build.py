@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from dataclasses import dataclass
 from datetime import timedelta
 
 from orchestrator.lab.clock import Clock
 from orchestrator.lab.contract import SecureString
-from orchestrator.lab.domain import ccim
+from orchestrator.lab.domain import ccim, guest_policy
 from orchestrator.lab.domain import sid as sids
 from orchestrator.lab.domain.accounts import UserAccount
 from orchestrator.lab.domain.directory import ActiveDirectory, new_domain
@@ -21,6 +22,9 @@ from orchestrator.lab.domain.services import SMS_CLIENT_SERVICE, Service
 from orchestrator.lab.domain.sms import (
     E_ACCESSDENIED,
     LAST_CHECKED,
+    LOGON_SHARE,
+    LOGON_SHARE_PATH,
+    LOGON_SMSMAN_RELATIVE,
     ConnectionAccount,
     KnownAccount,
     SmsClient,
@@ -31,8 +35,7 @@ from orchestrator.lab.domain.sms import (
 from orchestrator.lab.domain.state import LabState
 from orchestrator.lab.scenarios.schema import ClientsSpec, DomainSpec, HostSpec, Scenario, SiteSpec
 
-LOGON_SHARE_PATH = "C:\\SMSLOGON"
-LOGON_SMSMAN = LOGON_SHARE_PATH + "\\x86.bin\\00000409\\Smsman.exe"  # \\<LP>\smslogon\... (Q236052)
+LOGON_SMSMAN = f"{LOGON_SHARE_PATH}\\{LOGON_SMSMAN_RELATIVE}"  # \\<LP>\smslogon\... (Q236052)
 _MODULES = {
     "ActiveDirectory": Module.ACTIVE_DIRECTORY,
     "ConfigurationManager": Module.CONFIG_MANAGER,
@@ -84,13 +87,13 @@ def _domain(scenario: Scenario, era: Era) -> ActiveDirectory:
 
 
 def _apply_era(state: LabState, host: Host) -> None:
-    """Modern defaults: Guest denied network logon, blank-password rule, no insecure guest."""
-    if not state.fidelity.guest_barriers:
-        return
-    guest, _store = server_guest(state, host)
-    host.deny_network_logon.add(sids.canonical(guest.sid))
-    host.limit_blank_password_use = True
-    host.allow_insecure_guest_client = False
+    """The era's Guest barriers: the registry values (LimitBlankPasswordUse everywhere,
+    AllowInsecureGuestAuth on clients) and, by its fidelity switch, Guest denied network
+    logon."""
+    guest_policy.seed(host, state.fidelity.era, smb_client=host.has_role(Role.CLIENT))
+    if state.fidelity.guest_denied_network_logon:
+        guest, _store = server_guest(state, host)
+        host.deny_network_logon.add(sids.canonical(guest.sid))
 
 
 def _member(state: LabState, name: str, roles: frozenset[Role], admin: SecureString) -> Host:
@@ -126,7 +129,8 @@ def _server(state: LabState, spec: HostSpec, scenario: Scenario, site: SiteSpec 
         name = f"CAP_{site.code}"  # KB Q246331
         host.shares[name.lower()] = Share(name, f"C:\\{name}", frozenset({sids.canonical(readers)}))
     if Role.LOGON_POINT in roles:
-        host.shares["smslogon"] = Share("SMSLOGON", LOGON_SHARE_PATH, frozenset({sids.EVERYONE}))
+        everyone = frozenset({sids.EVERYONE})
+        host.shares[LOGON_SHARE.lower()] = Share(LOGON_SHARE, LOGON_SHARE_PATH, everyone)
         host.add_file(LOGON_SMSMAN)
     return host
 
@@ -149,6 +153,27 @@ def _site(spec: SiteSpec, hosts: list[Host]) -> SmsSite:
     )
 
 
+@dataclass(frozen=True)
+class _Standing:
+    """What a client holds and how its last configuration check went."""
+
+    known: tuple[KnownAccount, ...]
+    age: timedelta  # since its last good configuration check
+    status: str  # checked_in | failing | pending
+
+
+def _standing(state: LabState, spec: ClientsSpec, site: SmsSite, n: int) -> _Standing:
+    """As the scenario says for the first `broken_clients` clients (all by default); the
+    others are healthy: checked in within their cycle, holding the site's current accounts."""
+    if spec.broken_clients is None or n <= spec.broken_clients:
+        known = tuple(
+            KnownAccount(a.name, SecureString(a.password or "")) for a in spec.known_accounts
+        )
+        return _Standing(known, spec.last_config_check_age, spec.status)
+    age = min(spec.last_config_check_age, site.success_interval)
+    return _Standing(ccim.site_accounts(state, site), age, "checked_in")
+
+
 def _client(state: LabState, scenario: Scenario, site: SmsSite, n: int, rng: random.Random) -> None:
     spec: ClientsSpec = scenario.clients
     host = _member(
@@ -160,19 +185,19 @@ def _client(state: LabState, scenario: Scenario, site: SmsSite, n: int, rng: ran
     host.windir = "C:\\WINNT" if state.fidelity.era is Era.NT4_SMS2 else "C:\\Windows"
     state.add_host(host)
     _apply_era(state, host)
-    checked = format_last_checked(scenario.start + host.skew - spec.last_config_check_age)
+    standing = _standing(state, spec, site, n)
+    checked = format_last_checked(scenario.start + host.skew - standing.age)
     host.registry.set(
         site_key(site.site_code), LAST_CHECKED, RegValue(RegistryValueKind.String, checked)
     )
     host.add_service(Service(SMS_CLIENT_SERVICE, "SMS Client Service"))
     host.add_file(ccim.local_smsman(host))
     host.add_file(ccim.log_path(host))
-    known = tuple(KnownAccount(a.name, SecureString(a.password or "")) for a in spec.known_accounts)
-    client = SmsClient(host.name, site.site_code, known_accounts=known)
-    if spec.status != "pending":
-        client.last_success = scenario.start - spec.last_config_check_age
-        client.last_attempt = scenario.start - min(spec.last_config_check_age, site.retry_interval)
-    if spec.status == "failing":
+    client = SmsClient(host.name, site.site_code, known_accounts=standing.known)
+    if standing.status != "pending":
+        client.last_success = scenario.start - standing.age
+        client.last_attempt = scenario.start - min(standing.age, site.retry_interval)
+    if standing.status == "failing":
         client.last_error = E_ACCESSDENIED
     state.clients[host.name.lower()] = client
     # Clients are spread over their first cycle; a shortened cycle (--success-interval) shortens

@@ -3,10 +3,13 @@
 ```yaml
 name: tb1-lockout
 description: ...
-era: nt4_sms2                     # or modern (presets: lab/domain/fidelity.py)
+era: nt4_sms2                     # or modern (presets: lab/domain/fidelity.py; the Guest
+                                  # barriers' registry values: lab/domain/guest_policy.py)
 start: 2000-01-04T15:00:00Z       # the lab clock's start (UTC)
 seed: 236052                      # spreads the clients' first check-ins, deterministically
-fidelity: {double_hop_enforced: true}        # optional switch overrides
+fidelity: {double_hop_enforced: true}        # optional switch overrides, e.g.
+                                  # uninstall_keeps_local_smsman: false (Smsman /u removes the
+                                  # client's local copy too)
 local_admin_password: "..."       # every member server and workstation
 domain:
   netbios: CONTOSO
@@ -26,6 +29,8 @@ hosts:
 site:
   code: TB1
   connection_accounts: [{name: 'CONTOSO\\SMSClient_TB1'}]   # password: omitted = AD's current
+  logon_discovery: true           # Windows NT Logon Discovery (Smsman needs one of the two)
+  logon_installation: true        # Windows NT Logon Client Installation
   ccim: {success_interval: 23h, retry_interval: 60m, orphan_after: 60d}
   smsman_duration: 30s
 clients:
@@ -34,6 +39,9 @@ clients:
   known_accounts: [{name: 'CONTOSO\\SMSClient_TB1', password: "..."}]
   last_config_check_age: 2d       # "Site Config Last Checked" = start - age (client clock)
   status: failing                 # checked_in | failing | pending (the last CCIM result)
+  broken_clients: 2               # optional: only the first 2 are as `status` and
+                                  # `known_accounts` say; the rest are healthy (checked in,
+                                  # holding the site's current accounts); 0 <= it <= count
   first_check_within: 60m         # first CCIM spread over this window
 ```
 Passwords in scenarios are lab fixtures; they are kept as SecureString once loaded.
@@ -165,6 +173,22 @@ class ClientsSpec(Strict):
     last_config_check_age: Duration = timedelta(days=1)
     status: Literal["checked_in", "failing", "pending"] = "checked_in"
     first_check_within: Duration = timedelta(minutes=60)
+    broken_clients: int | None = Field(
+        None,
+        ge=0,
+        le=MAX_CLIENTS,
+        description="how many clients (the first ones) are as the scenario says; the others"
+        " are healthy; default: all of them",
+    )
+
+    @model_validator(mode="after")
+    def _broken_within_count(self) -> Self:
+        if self.broken_clients is not None and self.broken_clients > self.count:
+            raise ValueError(
+                f"broken_clients ({self.broken_clients}) cannot exceed the number of clients"
+                f" ({self.count})"
+            )
+        return self
 
     @field_validator("name")
     @classmethod

@@ -11,6 +11,8 @@ from orchestrator.lab.domain.network import Access, share_access
 from .conftest import call, ok, run
 
 OLD = SecureString("Tb1-Client-1999")
+WORKSTATION = "HKLM:\\SYSTEM\\CurrentControlSet\\Services\\LanmanWorkstation\\Parameters"
+INSECURE_GUEST = "AllowInsecureGuestAuth"
 
 
 def _access(lab: DomainBackend, cap: str, account: str, password: SecureString = OLD) -> Access:
@@ -109,10 +111,7 @@ def test_modern_barriers_block_guest(tb1_modern: DomainBackend) -> None:
             assert host is not None
             host.deny_network_logon.clear()
     assert _access(tb1_modern, "DC1", "CONTOSO\\gone") is Access.ACCESS_DENIED  # SMB client
-    with tb1_modern.inspect() as state:
-        client = state.host("WKS0001")
-        assert client is not None
-        client.allow_insecure_guest_client = True
+    ok(run(tb1_modern, "WKS0001", call("Set-ItemProperty", WORKSTATION, INSECURE_GUEST, 1)))
     assert _access(tb1_modern, "DC1", "CONTOSO\\gone") is Access.GRANTED_AS_GUEST
     assert _access(tb1_modern, "CAP1", "CONTOSO\\gone") is Access.LOGON_FAILURE  # blank pwd
 

@@ -67,3 +67,63 @@ def test_stored_password(tb1: DomainBackend) -> None:
     account = ok(run(tb1, "SITE1", call("Get-CMClientConnectionAccount")))[0]
     assert account.properties["PasswordStored"] is True
     assert "Whatever" not in repr(account)
+
+
+UNC_SHARE = "\\\\SITE1\\SMSLOGON"
+UNC_SMSMAN = UNC_SHARE + "\\x86.bin\\00000409\\Smsman.exe"
+
+
+def test_get_cm_site_describes_the_logon_methods_and_the_install_share(tb1: DomainBackend) -> None:
+    """Get-CMSite returns one Lab.SMS.Site: logon methods, logon points, share and Smsman path."""
+    (site,) = ok(run(tb1, "SITE1", call("Get-CMSite")))
+    assert site.type_names[0] == "Lab.SMS.Site"
+    assert site.properties == {
+        "SiteCode": "TB1",
+        "LogonDiscovery": True,
+        "LogonInstallation": True,
+        "LogonPoints": ["SITE1"],
+        "LogonShare": UNC_SHARE,
+        "SmsmanPath": UNC_SMSMAN,
+    }
+    assert (
+        ok(run(tb1, "SITE1", call("Get-CMSite", SiteCode="tb1")))[0].properties["SiteCode"] == "TB1"
+    )
+
+
+def test_get_cm_site_smsman_path_is_a_file_the_share_holds(tb1: DomainBackend) -> None:
+    """SmsmanPath names the file the logon point's share really holds; without it, null."""
+    with tb1.inspect() as state:
+        site1 = state.host("SITE1")
+        assert site1 is not None
+        share = site1.shares["smslogon"]
+        assert site1.has_file(share.path + "\\x86.bin\\00000409\\Smsman.exe")
+        site1.remove_file(share.path + "\\x86.bin\\00000409\\Smsman.exe")
+    site = ok(run(tb1, "SITE1", call("Get-CMSite")))[0].properties
+    assert (site["LogonShare"], site["SmsmanPath"]) == (UNC_SHARE, None)
+
+
+def test_get_cm_site_without_logon_points_has_no_share(tb1: DomainBackend) -> None:
+    """A site with no logon point: LogonPoints empty, LogonShare and SmsmanPath null."""
+    with tb1.inspect() as state:
+        assert state.site is not None
+        state.site.logon_points = []
+    site = ok(run(tb1, "SITE1", call("Get-CMSite")))[0].properties
+    assert (site["LogonPoints"], site["LogonShare"], site["SmsmanPath"]) == ([], None, None)
+
+
+def test_get_cm_site_unknown_site_and_other_hosts(tb1: DomainBackend) -> None:
+    """An unknown -SiteCode is the site cmdlets' terminating SiteNotFound; off the site server
+    the cmdlet does not exist."""
+    record = failed(run(tb1, "SITE1", call("Get-CMSite", SiteCode="XYZ")))
+    assert record.fully_qualified_error_id == "SiteNotFound," + CLASS + "GetSiteCommand"
+    assert record.category == "ObjectNotFound"
+    assert record.message == "Site code XYZ is not a site of this SMS provider."
+    missing = failed(run(tb1, "WKS0001", call("Get-CMSite")))
+    assert missing.fully_qualified_error_id == "CommandNotFoundException"
+
+
+def test_get_cm_site_changes_nothing(tb1: DomainBackend) -> None:
+    """Get-CMSite is read-only: the domain's digest is unchanged."""
+    before = tb1.state_digest()
+    ok(run(tb1, "SITE1", call("Get-CMSite")))
+    assert tb1.state_digest() == before
