@@ -68,3 +68,22 @@ def test_scheduled_plan_then_approved_run(lab_factory: LabFactory, tmp_path: Pat
 def _tail(artifacts: Path) -> str:
     log = artifacts / "run.jsonl"
     return log.read_text()[-3000:] if log.exists() else ""
+
+
+def test_a_scheduled_plan_of_a_recovery_against_a_healthy_site_has_nothing_pending(
+    lab_factory: LabFactory, tmp_path: Path
+) -> None:
+    """ci-plan.sh with a recovery playbook on a healthy site: exit 0, changes-pending false."""
+    lab = lab_factory(scenario="healthy", clients=5, start_now=True)
+    inventory = lab.write_inventory(tmp_path / "lab" / "inventory.yml")
+    artifacts = tmp_path / "out"
+    env = {
+        "PLAYBOOK": "playbooks/smsman-reinstall.yml",
+        "INVENTORY": str(inventory),
+        "ARTIFACTS": str(artifacts),
+        "ORCHESTRATOR_STATE_DIR": str(tmp_path / "state"),
+    }
+    planned = _script("ci-plan.sh", env, "-e", "poll_interval=1s")
+    assert planned.returncode == 0, planned.stdout + planned.stderr
+    assert (artifacts / "changes-pending").read_text().strip() == "false"
+    assert json.loads((artifacts / "plan.json").read_text())["changes_pending"] is False
