@@ -46,25 +46,29 @@ def write_inventory(lab_inventory: Path, hosts: list[str], name: str) -> Path:
 def steps(phase: Phase) -> list[dict[str, Any]]:
     """The five steps, asking for this phase's state."""
     return [
-        {"name": "service", "on": "client", "service": {"name": SERVICE, "state": phase.service}},
+        {
+            "name": "service",
+            "hosts": "client",
+            "service": {"name": SERVICE, "state": phase.service},
+        },
         {
             "name": "registry",
-            "on": "client",
+            "hosts": "client",
             "registry": {"path": REG_PATH, "name": REG_NAME, "type": "REG_SZ", "value": phase.mark},
         },
         {
             "name": "admin description",
-            "on": "client",
+            "hosts": "client",
             "local_user": {"name": ADMIN, "description": phase.description},
         },
         {
             "name": "guest",
-            "on": "client",
+            "hosts": "client",
             "local_user": {"sid": GUEST_SID, "enabled": phase.guest_enabled},
         },
         {
             "name": "users member",
-            "on": "client",
+            "hosts": "client",
             "local_group_member": {
                 "group_sid": USERS_SID,
                 "members": [MEMBER],
@@ -98,7 +102,7 @@ def window_playbook(workdir: Path, guest_enabled_now: bool) -> Path:
             "steps": [
                 {
                     "name": "flip guest",
-                    "on": "client",
+                    "hosts": "client",
                     "local_user": {"sid": GUEST_SID, "enabled": not guest_enabled_now},
                 }
             ],

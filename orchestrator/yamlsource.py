@@ -6,7 +6,7 @@ it ourselves so that we can:
 - refuse duplicate keys (PyYAML silently keeps the last one);
 - bound alias expansion (a billion-laughs document would otherwise eat the machine);
 - resolve scalars by YAML 1.2's core schema: `on`, `yes`, `no` stay strings (in YAML 1.1
-  `on:` is the boolean True, which would silently break every step's `on:` key) and
+  `on:` is the boolean True; a playbook's old `on:` key gets a clear error) and
   dates stay strings (we parse them where a field expects one).
 """
 

@@ -1,7 +1,7 @@
 """The inventory: which hosts there are, their roles, and how to reach them over WinRM.
 
 `load_inventory` reads and resolves a file once (every problem of the file in one
-InputError); `patterns` selects hosts for `--limit` and a step's `on:`.
+InputError); `patterns` selects hosts for `--limit` and a step's `hosts:`.
 """
 
 from orchestrator.inventory.loader import build_inventory, load_inventory, parse_inventory

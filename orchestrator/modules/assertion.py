@@ -1,7 +1,7 @@
 """assert: a precondition, checked before anything changes; its failure stops the run.
 
     - name: Guest can work on the CAPs (a modern Windows blocks it: Q103390's fallback fails)
-      on: cap_server
+      hosts: cap_server
       assert:
         registry: {path: 'HKLM:\\SYSTEM\\CurrentControlSet\\Control\\Lsa',
                    name: LimitBlankPasswordUse}

@@ -1,7 +1,7 @@
 """probe: read one thing and keep its values for later steps (with `register:`); change nothing.
 
     - name: Read which clients are broken
-      on: site_server[0]
+      hosts: site_server[0]
       probe:
         sms_client_status: {site_code: TB1, clients: "{{ targets('client') }}"}
       register: site                       # later: when: inventory_hostname in site.broken

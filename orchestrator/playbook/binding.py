@@ -171,9 +171,9 @@ class Binder:
         return render
 
     def targets(self, playbook: Playbook, step: Step, binding: Binding) -> tuple[Host, ...]:
-        """The hosts a step's `on:` selects (after --limit); unknown names are problems."""
-        pattern = parse_pattern(step.on)
-        path = (*step.path, "on")
+        """The hosts a step's `hosts:` selects (after --limit); unknown names are problems."""
+        pattern = parse_pattern(step.hosts)
+        path = (*step.path, "hosts")
         for name, hint in unknown_names(self.inventory, pattern):
             binding.report(
                 Problem(

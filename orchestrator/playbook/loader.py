@@ -126,13 +126,16 @@ class _Builder:
     def step(self, raw: Any, path: NodePath, *, window: str | None) -> Step | None:
         if not isinstance(raw, dict):
             self.report(
-                path, f"a step is a mapping with 'name', 'on' and one module; found {describe(raw)}"
+                path,
+                f"a step is a mapping with 'name', 'hosts' and one module; found {describe(raw)}",
             )
             return None
         before = len(self.problems)
         modules = [k for k in raw if k in self.modules]
         module = self.one_module(modules, path)
         fields_raw = {k: v for k, v in raw.items() if k not in self.modules}
+        if "on" in fields_raw:
+            self.renamed_on(fields_raw, path)
         fields, found = validate(
             StepFields, fields_raw, self.source, path, extra_keys=list(self.modules)
         )
@@ -157,6 +160,16 @@ class _Builder:
             location=self.source.value_at(path),
             window=window,
         )
+
+    def renamed_on(self, fields_raw: dict[str, Any], path: NodePath) -> None:
+        """`on:` was the targets key; YAML 1.1 tools read it as the boolean true."""
+        value = fields_raw.pop("on")
+        if "hosts" in fields_raw:
+            hint = "delete 'on:'; the step's hosts are its 'hosts:' key"
+        else:
+            fields_raw["hosts"] = value  # so the rest of the step is still checked
+            hint = "rename the key to 'hosts:'; YAML 1.1 tools read a bare 'on' as true"
+        self.report((*path, "on"), "'on:' is now 'hosts:'", hint, at_key=True)
 
     def one_module(self, modules: list[str], path: NodePath) -> str | None:
         if len(modules) > 1:

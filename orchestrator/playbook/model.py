@@ -1,6 +1,6 @@
 """The playbook model: what a loaded, validated playbook is. Frozen values, no I/O.
 
-A playbook is a list of steps and windows. A step runs one module on the hosts its `on:`
+A playbook is a list of steps and windows. A step runs one module on the hosts its `hosts:`
 pattern selects; a window groups steps whose changes are undone by a deadline.
 """
 
@@ -55,7 +55,9 @@ class StepFields(_Frozen):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     name: str = Field(min_length=1, max_length=200)
-    on: str = Field(min_length=1, description="hosts: role, group, host or glob; [0] picks one")
+    hosts: str = Field(
+        min_length=1, description="the hosts: a role, group, host or glob; [0] picks one"
+    )
     when: str | bool | None = Field(None, description="an expression; the step is skipped if false")
     retry: RetryPolicy | None = None
     timeout: Duration | None = Field(None, description="per host, per attempt")
@@ -79,11 +81,11 @@ class StepFields(_Frozen):
         " true when the step targets exactly one host, a prerequisite)",
     )
 
-    @field_validator("on")
+    @field_validator("hosts")
     @classmethod
-    def _pattern_syntax(cls, on: str) -> str:
-        parse_pattern(on)  # raises ValueError with the reason
-        return on
+    def _pattern_syntax(cls, hosts: str) -> str:
+        parse_pattern(hosts)  # raises ValueError with the reason
+        return hosts
 
     @field_validator("when")
     @classmethod

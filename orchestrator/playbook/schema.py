@@ -47,7 +47,7 @@ def _step_schema(defs: dict[str, Any], modules: Registry) -> dict[str, Any]:
         args["description"] = spec.summary
         step["properties"][name] = args
     step["oneOf"] = [{"required": [name]} for name in modules]
-    step["description"] = "a step: name, on, and exactly one module"
+    step["description"] = "a step: name, hosts, and exactly one module"
     return step
 
 

@@ -47,7 +47,7 @@ class StepInfo:
     index: int
     name: str
     module: str
-    on: str
+    hosts: str
     window: str | None
     irreversible: bool
     targets: tuple[str, ...] = ()  # the hosts it was started on (from StepStarted), if known
@@ -177,7 +177,7 @@ def skeleton(
             i,
             s.name,
             s.module,
-            s.on,
+            s.hosts,
             s.window,
             s.irreversible,
             tuple(targets[i]) if i < len(targets) else (),

@@ -196,7 +196,7 @@ def _timeline_step(doc: ReportDocument, step: StepInfo) -> str:
     for result in view.results_for(doc, step).values():
         counts[result.outcome.value] = counts.get(result.outcome.value, 0) + 1
     badges = " ".join(f'<span class="o o-{k}">{v} {_e(k)}</span>' for k, v in counts.items())
-    where = f"{step.module} on {step.on}" if step.index >= 0 else "connect and authenticate"
+    where = f"{step.module} on {step.hosts}" if step.index >= 0 else "connect and authenticate"
     flag = ' <span class="irreversible">⚠ irreversible</span>' if step.irreversible else ""
     return (
         f'<li class="step"><a href="#{_anchor(step)}">{_e(_step_label(step))}</a>'
@@ -280,7 +280,7 @@ def _details(doc: ReportDocument) -> str:
 
 
 def _step_section(doc: ReportDocument, step: StepInfo) -> str:
-    facts = [f"<code>{_e(step.module)}</code> on <code>{_e(step.on)}</code>"]
+    facts = [f"<code>{_e(step.module)}</code> on <code>{_e(step.hosts)}</code>"]
     if step.index < 0:
         facts = ["before the first step: reaching and authenticating each host"]
     if step.window:

@@ -94,7 +94,7 @@ def _step(step: StepInfo) -> dict[str, Any]:
         "index": step.index,
         "name": safe_text(step.name),
         "module": safe_text(step.module),
-        "on": safe_text(step.on),
+        "hosts": safe_text(step.hosts),
         "window": None if step.window is None else safe_text(step.window),
         "irreversible": step.irreversible,
         "targets": [safe_text(h) for h in step.targets],
@@ -226,7 +226,7 @@ _STEP = _object(
         "index": {"type": "integer", "minimum": 0, "description": "0-based position"},
         "name": _text("the step's name"),
         "module": _text("the kind of step, e.g. 'local_user'"),
-        "on": _text("the host pattern it targets, as written"),
+        "hosts": _text("the host pattern it targets, as written"),
         "window": {
             "type": ["string", "null"],
             "description": "the window it belongs to, or null",

@@ -76,7 +76,7 @@ def _suite(doc: ReportDocument, step: StepInfo) -> ET.Element:
         _properties(
             suite,
             module=step.module,
-            on=step.on,
+            hosts=step.hosts,
             window=step.window or "",
             irreversible=str(step.irreversible).lower(),
         )

@@ -86,7 +86,7 @@ def _irreversible(doc: ReportDocument) -> str:
     if not steps:
         return f"{heading}\n\n_No step is marked irreversible._"
     lines = [
-        f"- ⚠ irreversible: **{_inline(s.name)}** ({_code(s.module)} on {_code(s.on)}):"
+        f"- ⚠ irreversible: **{_inline(s.name)}** ({_code(s.module)} on {_code(s.hosts)}):"
         " no undo, and no window rolls it back"
         for s in steps
     ]
@@ -137,7 +137,7 @@ def _step_title(step: StepInfo) -> str:
 def _step_facts(step: StepInfo) -> str:
     if step.index < 0:
         return "_Before the first step: reaching and authenticating each host._"
-    facts = [f"{_code(step.module)} on {_code(step.on)}"]
+    facts = [f"{_code(step.module)} on {_code(step.hosts)}"]
     if step.window:
         facts.append(f"in window {_code(step.window)}")
     if step.irreversible:

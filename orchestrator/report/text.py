@@ -70,7 +70,7 @@ def _windows(doc: ReportDocument) -> str:
 
 def _irreversible(doc: ReportDocument) -> str:
     lines = [
-        f"  ⚠ irreversible: {s.name} ({s.module} on {s.on}): no undo, no window rolls it back"
+        f"  ⚠ irreversible: {s.name} ({s.module} on {s.hosts}): no undo, no window rolls it back"
         for s in doc.steps
         if s.irreversible
     ]
@@ -88,7 +88,7 @@ def _step(doc: ReportDocument, step: StepInfo) -> str:
     else:
         window = f", window {step.window}" if step.window else ""
         flag = "  ⚠ irreversible" if step.irreversible else ""
-        title = f"{step.index + 1}. {step.name}  [{step.module} on {step.on}{window}]{flag}"
+        title = f"{step.index + 1}. {step.name}  [{step.module} on {step.hosts}{window}]{flag}"
     hosts = view.targets_of(doc, step)
     width = max((len(h) for h in hosts), default=0)
     results = view.results_for(doc, step)

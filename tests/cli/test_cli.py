@@ -57,7 +57,7 @@ def test_misspelled_key_exits_2_with_location_and_suggestion(tmp_path: Path) -> 
     """A misspelled key exits 2, names file:line:column and suggests the key, with no traceback."""
     bad = tmp_path / "bad.yml"
     bad.write_text(
-        "name: x\nsteps:\n  - name: s\n    on: client\n    servce: {name: Clisvcl, state: started}\n"
+        "name: x\nsteps:\n  - name: s\n    hosts: client\n    servce: {name: Clisvcl, state: started}\n"
     )
     result = _run("validate", str(bad))
     assert result.returncode == 2
@@ -72,7 +72,7 @@ def test_validate_with_inventory_reports_undefined_variables(tmp_path: Path) -> 
     """With -i, a variable the inventory does not define is reported with its step and hosts."""
     play = tmp_path / "p.yml"
     play.write_text(
-        "name: x\nsteps:\n  - name: s\n    on: client\n    service: {name: '{{ svc }}', state: started}\n"
+        "name: x\nsteps:\n  - name: s\n    hosts: client\n    service: {name: '{{ svc }}', state: started}\n"
     )
     result = _run("validate", str(play), "-i", str(EXAMPLE_INVENTORY))
     assert result.returncode == 2
@@ -128,7 +128,7 @@ def test_schema_validates_every_shipped_playbook() -> None:
 def test_schema_rejects_what_the_loader_rejects() -> None:
     """The schema refuses an unknown step key and a step with two modules, as the loader does."""
     validator = jsonschema.Draft202012Validator(json.loads(runner.invoke(app, ["schema"]).stdout))
-    step = {"name": "s", "on": "client", "service": {"name": "x", "state": "started"}}
+    step = {"name": "s", "hosts": "client", "service": {"name": "x", "state": "started"}}
     assert validator.is_valid({"name": "p", "steps": [step]})
     assert not validator.is_valid({"name": "p", "steps": [{**step, "onn": "x"}]})
     assert not validator.is_valid({"name": "p", "steps": [{**step, "process": {"path": "x"}}]})

@@ -36,7 +36,7 @@ secrets:
     escrow: "file:secrets/{{ run_id }}-{{ secret }}.txt"
 steps:
   - name: Create the new client connection account
-    on: domain_controller[0]
+    hosts: domain_controller[0]
     ad_user:
       name: "SMSClient2_{{ site_code }}"
       state: present
@@ -44,13 +44,13 @@ steps:
       enabled: true
       password_never_expires: true
   - name: Add the new account to the site with its password
-    on: site_server[0]
+    hosts: site_server[0]
     sms_connection_account:
       site_code: "{{ site_code }}"
       account: "{{ domain }}\\\\SMSClient2_{{ site_code }}"
       password: "{{ secrets.new_account_password }}"
   - name: Backdate Site Config Last Checked
-    on: client[0]
+    hosts: client[0]
     registry:
       path: "HKLM:\\\\Software\\\\Microsoft\\\\SMS\\\\Client\\\\Sites\\\\Shared\\\\{{ site_code }}"
       name: Site Config Last Checked

@@ -33,7 +33,7 @@ SCENARIO = ROOT / "orchestrator" / "lab" / "scenarios" / "tb1-lockout.yaml"
 CAPS = ("CAP1", "CAP2", "CAP3", "CAP4", "CAP5")
 FINISHES = {"until: aware_ratio >= min_checked_in_ratio": "until: total >= 0"}
 GUEST_CHECK = (
-    "  - name: Guest can log on over the network on every CAP\n    on: cap_server\n"
+    "  - name: Guest can log on over the network on every CAP\n    hosts: cap_server\n"
     "    when: site.broken | length > 0\n"
 )
 

@@ -219,7 +219,7 @@ def test_retries_under_faults_make_no_change_twice(
     playbook = tmp_path / "create.yml"
     playbook.write_text(
         "name: create\nsecrets: {pw: generate}\nsteps:\n"
-        "  - name: Create an account\n    on: domain_controller[0]\n"
+        "  - name: Create an account\n    hosts: domain_controller[0]\n"
         "    ad_user: {name: Created_TB1, state: present, password: '{{ secrets.pw }}', enabled: true}\n"
         "    retry: {attempts: 4, delay: 100ms, max_delay: 1s}\n"
     )
@@ -250,7 +250,7 @@ def test_fifty_hosts_in_parallel(lab_factory: LabFactory, tmp_path: Path) -> Non
     inventory = lab.write_inventory(tmp_path / "lab" / "inventory.yml")
     playbook = tmp_path / "mark.yml"
     playbook.write_text(
-        "name: mark\nsteps:\n  - name: Mark every client\n    on: client\n"
+        "name: mark\nsteps:\n  - name: Mark every client\n    hosts: client\n"
         "    registry: {path: 'HKLM:\\Software\\Microsoft\\SMS\\Client\\Sites\\Shared\\TB1',"
         " name: Marked, type: REG_DWORD, value: 1}\n"
     )

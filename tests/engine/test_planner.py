@@ -50,23 +50,23 @@ def _by_step(result: PlanResult) -> dict[tuple[str, str], Prediction]:
 
 GUEST_THEN_MEMBERSHIP = """\
 - name: Enable Guest
-  on: DC1
+  hosts: DC1
   ad_user: {sid: S-1-5-21-*-501, enabled: true}
 - name: Guest enabled again
-  on: DC1
+  hosts: DC1
   ad_user: {sid: S-1-5-21-*-501, enabled: true}
 - name: Old account unlocked
-  on: DC1
+  hosts: DC1
   ad_user: {name: SMSClient_TB1, unlocked: true}
 - name: A program on CAP1
-  on: CAP1
+  hosts: CAP1
   process: {path: 'C:\\Tools\\fix.exe'}
   irreversible: true
 - name: Local Guest after the program
-  on: CAP1
+  hosts: CAP1
   local_user: {sid: S-1-5-21-*-501, enabled: true}
 - name: Only on a client that is not there
-  on: client
+  hosts: client
   when: "inventory_hostname == 'nope'"
   service: {name: Clisvcl, state: started}
 """
@@ -104,7 +104,7 @@ def test_predictions_will_change_unknown_after_an_earlier_change_and_skipped(
 
 def test_nothing_pending_exits_0_with_detailed_exitcode(lab: RunningLab, tmp_path: Path) -> None:
     """A step already as wanted on every host: no change, exit 0."""
-    steps = "- {name: Running, on: client, service: {name: Clisvcl, state: started}}\n"
+    steps = "- {name: Running, hosts: client, service: {name: Clisvcl, state: started}}\n"
     result = _plan(lab, _prepared(lab, tmp_path, steps))
     assert {p.kind for p in result.predictions} == {"no-change"}
     assert plan_exit_code(result, detailed=True) == 0
@@ -113,7 +113,7 @@ def test_nothing_pending_exits_0_with_detailed_exitcode(lab: RunningLab, tmp_pat
 def test_an_unreachable_host_is_unknown_and_fails_the_plan(lab: RunningLab, tmp_path: Path) -> None:
     """WKS0002 down: its step is unknown (host unreachable), the others are planned; exit 1."""
     lab.backend.set_host_up("WKS0002", False)
-    steps = "- {name: Running, on: client, service: {name: Clisvcl, state: started}}\n"
+    steps = "- {name: Running, hosts: client, service: {name: Clisvcl, state: started}}\n"
     result = _plan(lab, _prepared(lab, tmp_path, steps))
     found = _by_step(result)
     assert found[("Running", "WKS0002")].kind == "unknown"
@@ -125,7 +125,9 @@ def test_an_unreachable_host_is_unknown_and_fails_the_plan(lab: RunningLab, tmp_
 def test_a_rejected_credential_is_tried_once_and_exits_5(lab: RunningLab, tmp_path: Path) -> None:
     """A wrong operator password: one logon attempt in all, nothing probed, exit 5."""
     prepared = _prepared(
-        lab, tmp_path, "- {name: Running, on: client, service: {name: Clisvcl, state: started}}\n"
+        lab,
+        tmp_path,
+        "- {name: Running, hosts: client, service: {name: Clisvcl, state: started}}\n",
     )
     (tmp_path / "lab" / "lab-operator.password").write_text("wrong\n")
     prepared = prepare(

@@ -79,8 +79,8 @@ def _run(
         return runner.run(), events, slept
 
 
-def _step(name: str, on: str, value: str = "v", extra: str = "") -> str:
-    return f"  - {{name: {name}, on: '{on}', service: {{name: {value}, state: started}}{extra}}}\n"
+def _step(name: str, hosts: str, value: str = "v", extra: str = "") -> str:
+    return f"  - {{name: {name}, hosts: '{hosts}', service: {{name: {value}, state: started}}{extra}}}\n"
 
 
 def test_steps_run_in_order_each_finished_on_all_hosts_first(tmp_path: Path) -> None:

@@ -86,9 +86,9 @@ WINDOW = """\
       name: w
       deadline: {deadline}
       steps:
-        - {{name: first, on: cap_server, service: {{name: a, state: started}}}}
-        - {{name: second, on: cap_server, service: {{name: b, state: started}}}}
-  - {{name: after, on: cap_server, service: {{name: c, state: started}}}}
+        - {{name: first, hosts: cap_server, service: {{name: a, state: started}}}}
+        - {{name: second, hosts: cap_server, service: {{name: b, state: started}}}}
+  - {{name: after, hosts: cap_server, service: {{name: c, state: started}}}}
 """
 
 

@@ -42,20 +42,20 @@ def _bind(tmp_path: Path, playbook: str, extra: list[str] | None = None) -> Bind
     return binder.bind(loaded, placeholder_secrets(loaded))
 
 
-def _play(args: str, on: str = "cap_server", extra_vars: str = "") -> str:
+def _play(args: str, hosts: str = "cap_server", extra_vars: str = "") -> str:
     return (
         f"name: T\nvars: {{level: playbook, {extra_vars}}}\nsteps:\n"
-        f"  - name: s\n    on: {on}\n    service: {args}\n"
+        f"  - name: s\n    hosts: {hosts}\n    service: {args}\n"
     )
 
 
 def test_precedence_playbook_all_group_host_extra(tmp_path: Path) -> None:
     """Playbook vars are defaults; inventory all < group < host; -e wins over everything."""
-    binding = _bind(tmp_path, _play("{name: '{{ level }}', state: started}", on="all"))
+    binding = _bind(tmp_path, _play("{name: '{{ level }}', state: started}", hosts="all"))
     names = {b.host.name: b.args.name for b in binding.bound}  # type: ignore[attr-defined]
     assert names == {"cap1": "host", "cap2": "group", "dc1": "all"}
     binding = _bind(
-        tmp_path, _play("{name: '{{ level }}', state: started}", on="all"), ["level=cli"]
+        tmp_path, _play("{name: '{{ level }}', state: started}", hosts="all"), ["level=cli"]
     )
     assert {b.args.name for b in binding.bound} == {"cli"}  # type: ignore[attr-defined]
 
@@ -102,8 +102,8 @@ def test_rendered_values_are_validated_per_host(tmp_path: Path) -> None:
 
 
 def test_unknown_target_names_are_reported_with_a_suggestion(tmp_path: Path) -> None:
-    """An `on:` name that is no role, group or host is a problem with a suggestion."""
-    binding = _bind(tmp_path, _play("{name: x, state: started}", on="cap_servr"))
+    """A `hosts:` name that is no role, group or host is a problem with a suggestion."""
+    binding = _bind(tmp_path, _play("{name: x, state: started}", hosts="cap_servr"))
     (problem,) = binding.problems
     assert problem.message == f"'cap_servr' is no role, group or host in {tmp_path}/inv.yml"
     assert "cap_server" in problem.hint
@@ -112,7 +112,7 @@ def test_unknown_target_names_are_reported_with_a_suggestion(tmp_path: Path) -> 
 def test_secrets_render_to_secrets(tmp_path: Path) -> None:
     """A secret reference renders to a Secret (a placeholder when validating)."""
     playbook = (
-        "name: T\nsecrets: {pw: generate}\nsteps:\n  - name: s\n    on: dc1\n"
+        "name: T\nsecrets: {pw: generate}\nsteps:\n  - name: s\n    hosts: dc1\n"
         "    ad_user: {name: x, password: '{{ secrets.pw }}'}\n"
     )
     (bound,) = _bind(tmp_path, playbook).bound
@@ -129,7 +129,7 @@ def test_missing_secrets_are_all_reported_before_any_host(tmp_path: Path) -> Non
 
     (tmp_path / "play.yml").write_text(
         "name: T\nsecrets:\n  a: env:ORCH_TEST_UNSET\n  b: file:pw.txt\n  c: prompt\n  d: generate\n"
-        "steps:\n  - {name: s, on: dc1, service: {name: x, state: started}}\n"
+        "steps:\n  - {name: s, hosts: dc1, service: {name: x, state: started}}\n"
     )
     requests = secret_requests(load_playbook(tmp_path / "play.yml", MODULES))
     with pytest.raises(InputError) as info:

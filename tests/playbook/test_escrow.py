@@ -85,7 +85,7 @@ def test_a_playbook_escrow_error_points_at_its_line(tmp_path: Path) -> None:
     playbook = tmp_path / "play.yml"
     playbook.write_text(
         "name: T\nsecrets:\n  pw: {generate: true, escrow: 'command:cat'}\nsteps:\n"
-        "  - {name: s, on: all, service: {name: x, state: started}}\n"
+        "  - {name: s, hosts: all, service: {name: x, state: started}}\n"
     )
     with pytest.raises(InputError) as info:
         load_playbook(playbook, MODULES)
@@ -99,7 +99,7 @@ def test_the_editor_schema_knows_the_escrow_form() -> None:
     """The JSON Schema (`orchestrator schema`) accepts `generate` with a file escrow, and refuses
     a program there, as the loader does."""
     validator = jsonschema.Draft202012Validator(playbook_schema(MODULES))
-    step = {"name": "s", "on": "all", "service": {"name": "x", "state": "started"}}
+    step = {"name": "s", "hosts": "all", "service": {"name": "x", "state": "started"}}
 
     def with_secret(ref: object) -> dict[str, object]:
         return {"name": "p", "secrets": {"pw": ref}, "steps": [step]}

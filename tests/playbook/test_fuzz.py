@@ -16,7 +16,7 @@ from orchestrator.yamlsource import load_text
 KEYS = st.sampled_from(
     [
         "name",
-        "on",
+        "hosts",
         "steps",
         "window",
         "deadline",

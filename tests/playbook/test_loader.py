@@ -15,7 +15,7 @@ from orchestrator.playbook.model import Step, Window
 HEADER = "name: Test\nsteps:\n"
 GOOD_STEP = """\
   - name: Enable the local Guest
-    on: cap_server
+    hosts: cap_server
     local_user: {sid: S-1-5-21-*-501, enabled: true}
 """
 
@@ -50,10 +50,24 @@ def test_a_good_playbook_loads(tmp_path: Path) -> None:
 
 def test_misspelled_step_key_suggests_the_right_one(tmp_path: Path) -> None:
     """An unknown step key names its line and the closest known key."""
-    text = HEADER + GOOD_STEP.replace("    on:", "    onn:")
+    text = HEADER + GOOD_STEP.replace("    hosts:", "    hostss:")
     assert _one(tmp_path, text) == (
-        "play.yml:4:5: steps[0].onn: unknown key 'onn' (did you mean 'on'?)"
+        "play.yml:4:5: steps[0].hostss: unknown key 'hostss' (did you mean 'hosts'?)"
     )
+
+
+def test_the_old_on_key_names_its_replacement(tmp_path: Path) -> None:
+    """`on:` (YAML 1.1's boolean true) is refused with the key that replaces it."""
+    text = HEADER + GOOD_STEP.replace("    hosts:", "    on:")
+    message = _one(tmp_path, text)
+    assert message.startswith("play.yml:4:5: steps[0].on: 'on:' is now 'hosts:'")
+    assert "rename the key to 'hosts:'" in message
+
+
+def test_the_old_on_key_beside_hosts_is_refused(tmp_path: Path) -> None:
+    """Both keys: `on:` is the one to delete, and no other problem is reported."""
+    text = HEADER + GOOD_STEP.replace("    hosts: cap_server", "    hosts: cap_server\n    on: x")
+    assert "delete 'on:'" in _one(tmp_path, text)
 
 
 def test_misspelled_module_name_suggests_the_module(tmp_path: Path) -> None:
@@ -85,7 +99,7 @@ def test_wrong_type_says_expected_and_found(tmp_path: Path) -> None:
 
 def test_misspelled_choice_suggests_the_choice(tmp_path: Path) -> None:
     """A Literal value with a typo suggests the closest allowed value."""
-    text = HEADER + "  - {name: s, on: client, service: {name: Clisvcl, state: strated}}\n"
+    text = HEADER + "  - {name: s, hosts: client, service: {name: Clisvcl, state: strated}}\n"
     message = _one(tmp_path, text)
     assert "steps[0].service.state: expected 'started', 'stopped' or 'restarted'" in message
     assert "did you mean 'started'?" in message
@@ -94,12 +108,12 @@ def test_misspelled_choice_suggests_the_choice(tmp_path: Path) -> None:
 def test_missing_required_field_is_located_at_its_parent(tmp_path: Path) -> None:
     """A missing required field names the field and the mapping that lacks it."""
     text = HEADER + "  - name: s\n    service: {name: Clisvcl, state: started}\n"
-    assert _one(tmp_path, text) == "play.yml:3:5: steps[0].on: required field is missing"
+    assert _one(tmp_path, text) == "play.yml:3:5: steps[0].hosts: required field is missing"
 
 
 def test_a_step_without_module_lists_the_modules(tmp_path: Path) -> None:
     """A step with no module key says so and lists the modules."""
-    message = _one(tmp_path, HEADER + "  - {name: s, on: client}\n")
+    message = _one(tmp_path, HEADER + "  - {name: s, hosts: client}\n")
     assert message.startswith(
         "play.yml:3:5: steps[0]: the step has no module (add one of: local_user"
     )
@@ -108,7 +122,7 @@ def test_a_step_without_module_lists_the_modules(tmp_path: Path) -> None:
 def test_a_step_with_two_modules_is_refused(tmp_path: Path) -> None:
     """Two module keys in one step are an error at the second one."""
     text = (
-        HEADER + "  - name: s\n    on: client\n    service: {name: a, state: started}\n"
+        HEADER + "  - name: s\n    hosts: client\n    service: {name: a, state: started}\n"
         "    registry: {path: 'HKLM:\\x', name: y, state: absent}\n"
     )
     assert _one(tmp_path, text) == (
@@ -127,10 +141,10 @@ def test_bad_duration_is_explained(tmp_path: Path) -> None:
 
 
 def test_bad_host_pattern_is_explained(tmp_path: Path) -> None:
-    """A malformed `on:` pattern is reported at load time, without an inventory."""
-    text = HEADER + GOOD_STEP.replace("on: cap_server", "on: 'cap_server['")
+    """A malformed `hosts:` pattern is reported at load time, without an inventory."""
+    text = HEADER + GOOD_STEP.replace("hosts: cap_server", "hosts: 'cap_server['")
     message = _one(tmp_path, text)
-    assert message.startswith("play.yml:4:9: steps[0].on: bad host pattern 'cap_server['")
+    assert message.startswith("play.yml:4:12: steps[0].hosts: bad host pattern 'cap_server['")
 
 
 def test_bad_when_expression_is_explained(tmp_path: Path) -> None:
@@ -141,8 +155,8 @@ def test_bad_when_expression_is_explained(tmp_path: Path) -> None:
 
 def test_template_syntax_error_in_arguments(tmp_path: Path) -> None:
     """A broken template inside module arguments is reported where it is written."""
-    text = HEADER + "  - {name: s, on: client, service: {name: '{{ svc', state: started}}\n"
-    assert "play.yml:3:43: steps[0].service.name: template syntax error" in _one(tmp_path, text)
+    text = HEADER + "  - {name: s, hosts: client, service: {name: '{{ svc', state: started}}\n"
+    assert "play.yml:3:46: steps[0].service.name: template syntax error" in _one(tmp_path, text)
 
 
 def test_templated_values_are_checked_after_rendering(tmp_path: Path) -> None:
@@ -153,7 +167,7 @@ def test_templated_values_are_checked_after_rendering(tmp_path: Path) -> None:
 
 def test_literal_password_is_refused_and_never_echoed(tmp_path: Path) -> None:
     """A password written literally is refused, and the error does not repeat it."""
-    text = HEADER + "  - {name: s, on: dc1, ad_user: {name: x, password: hunter2-CANARY}}\n"
+    text = HEADER + "  - {name: s, hosts: dc1, ad_user: {name: x, password: hunter2-CANARY}}\n"
     message = _one(tmp_path, text)
     assert "must come from a declared secret" in message
     assert "hunter2-CANARY" not in message
@@ -187,7 +201,7 @@ def test_irreversible_step_cannot_sit_in_a_window(tmp_path: Path) -> None:
       deadline: 1h
       steps:
         - name: Run smsman
-          on: client
+          hosts: client
           process: {path: smsman.exe}
           irreversible: true
 """
@@ -199,7 +213,7 @@ def test_irreversible_step_cannot_sit_in_a_window(tmp_path: Path) -> None:
 
 def test_irreversible_change_must_be_acknowledged(tmp_path: Path) -> None:
     """Deleting an account needs `irreversible: true`, so a reviewer sees it."""
-    text = HEADER + "  - {name: Delete, on: dc1, ad_user: {name: old, state: absent}}\n"
+    text = HEADER + "  - {name: Delete, hosts: dc1, ad_user: {name: old, state: absent}}\n"
     message = _one(tmp_path, text)
     assert "this step cannot be undone: a deleted domain account cannot be restored" in message
     assert "add 'irreversible: true'" in message
@@ -226,7 +240,8 @@ def test_reserved_variable_names_are_refused(tmp_path: Path) -> None:
 def test_unqualified_guest_member_is_refused(tmp_path: Path) -> None:
     """`members: [Guest]` is refused: it would resolve to the domain Guest on a member server."""
     text = (
-        HEADER + "  - {name: s, on: cap1, local_group_member: {group: Users, members: [Guest]}}\n"
+        HEADER
+        + "  - {name: s, hosts: cap1, local_group_member: {group: Users, members: [Guest]}}\n"
     )
     assert "resolves to the DOMAIN Guest" in _one(tmp_path, text)
 
@@ -234,7 +249,7 @@ def test_unqualified_guest_member_is_refused(tmp_path: Path) -> None:
 def test_unknown_probe_suggests_a_probe(tmp_path: Path) -> None:
     """A misspelled wait_for probe is reported with the closest probe name."""
     text = HEADER + (
-        "  - {name: w, on: site1, wait_for: {probe: sms_client_stats, until: 'a > 1', timeout: 1m}}\n"
+        "  - {name: w, hosts: site1, wait_for: {probe: sms_client_stats, until: 'a > 1', timeout: 1m}}\n"
     )
     assert "unknown probe 'sms_client_stats'; did you mean 'sms_client_status'?" in _one(
         tmp_path, text
@@ -246,17 +261,17 @@ def test_every_problem_of_a_file_is_reported_together(tmp_path: Path) -> None:
     text = (
         HEADER
         + """\
-  - {name: a, on: client, service: {name: x, state: strated}}
-  - {name: b, onn: client, service: {name: x, state: started}}
-  - {name: c, on: client, registry: {path: 'HKLM:\\x', name: y, type: REG_DWORD, value: -1}}
-  - {name: d, on: client, wait_for: {probe: {service: {name: x}}, until: 'x', timeout: 1m, interval: 2m}}
+  - {name: a, hosts: client, service: {name: x, state: strated}}
+  - {name: b, hostss: client, service: {name: x, state: started}}
+  - {name: c, hosts: client, registry: {path: 'HKLM:\\x', name: y, type: REG_DWORD, value: -1}}
+  - {name: d, hosts: client, wait_for: {probe: {service: {name: x}}, until: 'x', timeout: 1m, interval: 2m}}
 """
     )
     problems = _problems(tmp_path, text)
     fields = sorted((p.location.line if p.location else 0, p.field) for p in problems)
     assert fields == [
         (3, "steps[0].service.state"),
-        (4, "steps[1].onn"),
+        (4, "steps[1].hostss"),
         (5, "steps[2].registry"),
         (6, "steps[3].wait_for"),
     ]

@@ -26,10 +26,10 @@ PLAYBOOK = """\
 name: Recover TB1
 steps:
   - name: Create the new account
-    on: domain_controller[0]
+    hosts: domain_controller[0]
     ad_user: {name: SMSClient2_TB1, enabled: true}
   - name: Delete the old account
-    on: domain_controller[0]
+    hosts: domain_controller[0]
     ad_user: {name: SMSClient_TB1, state: absent}
     irreversible: true
   - window:
@@ -38,20 +38,20 @@ steps:
       failsafe: target
       steps:
         - name: Enable the local Guest
-          on: cap_server
+          hosts: cap_server
           local_user: {sid: S-1-5-21-*-501, enabled: true}
         - name: Put the local Guest in Users
-          on: cap_server
+          hosts: cap_server
           local_group_member: {group_sid: S-1-5-32-545, members: [S-1-5-21-*-501]}
         - name: Wait for the clients
-          on: site_server[0]
+          hosts: site_server[0]
           wait_for:
             probe: {sms_client_status: {site_code: TB1}}
             until: checked_in_ratio >= 0.98
             interval: 60s
             timeout: 110m
   - name: Restart the client service
-    on: client
+    hosts: client
     service: {name: CcmExec, state: restarted}
 """
 

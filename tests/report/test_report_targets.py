@@ -16,8 +16,8 @@ from orchestrator.yamlsource import load_text
 PLAYBOOK = """\
 name: Two steps
 steps:
-  - {name: First, on: client, service: {name: Clisvcl, state: started}}
-  - {name: Second, on: client, service: {name: Clisvcl, state: restarted}}
+  - {name: First, hosts: client, service: {name: Clisvcl, state: started}}
+  - {name: Second, hosts: client, service: {name: Clisvcl, state: restarted}}
 """
 
 
