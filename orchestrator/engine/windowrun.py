@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from orchestrator.budget import revert_budget
 from orchestrator.commands import Command, Transport
 from orchestrator.deadline import Deadline
 from orchestrator.engine import events as ev
@@ -24,7 +25,6 @@ from orchestrator.engine.window import (
     UndoResult,
     WindowRuntime,
     check_feasible,
-    revert_budget,
     revert_change,
 )
 from orchestrator.errors import OrchestratorError

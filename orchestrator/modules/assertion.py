@@ -18,14 +18,16 @@ precondition as a refusal.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import Field, field_validator
 
 from orchestrator.commands import Command
 from orchestrator.errors import StepError
-from orchestrator.modules.base import ModuleSpec
+from orchestrator.modules.base import Expression, ModuleSpec
 from orchestrator.modules.probe import ProbeChoice
+from orchestrator.modules.probes import chosen_probe, probe_samples
 from orchestrator.modules.protocol import Diff, DiffKind, Logic, ModuleTraits, StepContext
 from orchestrator.templating import Templar, TemplateError, expression_syntax_error
 
@@ -93,9 +95,18 @@ class Assertion(ModuleTraits):
         return ()
 
 
+def _that(args: Mapping[str, Any]) -> tuple[Expression, ...]:
+    that = args.get("that")
+    if not isinstance(that, str):
+        return ()
+    return (Expression("that", that, probe_samples(chosen_probe(args))),)
+
+
 SPEC = ModuleSpec(
     "assert",
     Args,
     "a precondition (an expression over a probe's values); the run stops if it fails",
     implementation=Assertion(),
+    expressions=_that,
+    registers=lambda args: probe_samples(chosen_probe(args)),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
@@ -28,6 +29,30 @@ def _always_undoable(_args: Mapping[str, Any]) -> str | None:
 
 
 @dataclass(frozen=True)
+class Expression:
+    """An expression in a step's arguments (`until:`, `that:`), evaluated during the run.
+
+    values: samples (orchestrator/samples.py) of what it sees besides the variables: the
+    values of the probe it reads."""
+
+    field: str
+    text: str
+    values: Mapping[str, Any]
+
+
+def _no_expressions(_args: Mapping[str, Any]) -> tuple[Expression, ...]:
+    return ()
+
+
+def _shape_unknown(_args: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    return None
+
+
+def _no_duration(_args: Any) -> timedelta | None:
+    return None
+
+
+@dataclass(frozen=True)
 class ModuleSpec:
     """A kind of step: its name, argument schema and a one-line summary.
 
@@ -35,6 +60,7 @@ class ModuleSpec:
         or None. Such a step must say `irreversible: true` and cannot sit in a window.
     implementation: the probe/diff/apply/undo logic (`orchestrator.engine.step.execute`),
         with its `transient_errors` and `read_only` traits (`protocol.ModuleTraits`).
+    expressions, registers, longest: what `validate` checks before a run (see below).
     """
 
     name: str
@@ -42,6 +68,18 @@ class ModuleSpec:
     summary: str
     irreversible: Callable[[Mapping[str, Any]], str | None] = _always_undoable
     implementation: Module[Any, Any] = field(kw_only=True, repr=False)
+    # What is checked before a run, from the step's (unrendered) arguments: the expressions
+    # it evaluates, a sample of what `register:` keeps (None: shape unknown), and from its
+    # rendered arguments how long it may take at most (a wait's timeout).
+    expressions: Callable[[Mapping[str, Any]], tuple[Expression, ...]] = field(
+        default=_no_expressions, kw_only=True, repr=False
+    )
+    registers: Callable[[Mapping[str, Any]], Mapping[str, Any] | None] = field(
+        default=_shape_unknown, kw_only=True, repr=False
+    )
+    longest: Callable[[Any], timedelta | None] = field(
+        default=_no_duration, kw_only=True, repr=False
+    )
 
 
 def irreversible_when_absent(what: str) -> Callable[[Mapping[str, Any]], str | None]:

@@ -30,6 +30,8 @@ from orchestrator.modules.probes import (
     SmsClientStatus,
     SmsSite,
     Values,
+    chosen_probe,
+    probe_samples,
 )
 from orchestrator.modules.protocol import Diff, DiffKind, Logic, ModuleTraits, StepContext
 
@@ -113,4 +115,5 @@ SPEC = ModuleSpec(
     Args,
     "read a probe's values (for register:), changing nothing",
     implementation=Probe(),
+    registers=lambda args: probe_samples(chosen_probe(args)),
 )

@@ -19,6 +19,7 @@ from orchestrator.modules.logic import first, objects, read, run, same_name
 from orchestrator.modules.protocol import Logic, StepContext
 from orchestrator.modules.registry import read_value
 from orchestrator.modules.registry import shown as registry_shown
+from orchestrator.samples import samples
 
 Values = dict[str, Any]
 CLIENT_NOT_FOUND = "ClientNotFound"
@@ -111,6 +112,62 @@ PROBES: dict[str, type[ArgsModel]] = {
     "local_user": LocalUserStatus,
     "connection_accounts": ConnectionAccounts,
 }
+
+
+# The values each probe returns and their kinds (orchestrator/samples.py): expressions over
+# them are checked before a run with samples of these kinds. A test keeps them true.
+VALUE_KINDS: dict[str, dict[str, str]] = {
+    "sms_client_status": {
+        **dict.fromkeys(("total", "checked_in", "failing", "pending", "uninstalled"), "int"),
+        **dict.fromkeys(("aware", "missing"), "int"),
+        **dict.fromkeys(("checked_in_ratio", "uninstalled_ratio", "aware_ratio"), "float"),
+        **dict.fromkeys(("stragglers", "broken", "failing_other", "site_accounts"), "list"),
+    },
+    "sms_site": {
+        "exists": "bool",
+        "logon_discovery": "bool?",
+        "logon_installation": "bool?",
+        "logon_points": "list",
+        "logon_share": "str?",
+        "smsman_path": "str?",
+    },
+    # a service's status and start type are enums on Windows: shown as text, typed as any
+    "service": {"exists": "bool", "status": "any", "start_type": "any"},
+    "registry": {"exists": "bool", "value": "any"},  # a registry value has any type
+    "path": {"exists": "bool"},
+    "ad_user": {
+        "exists": "bool",
+        "enabled": "bool?",
+        "locked_out": "bool?",
+        "bad_logon_count": "int?",
+    },
+    "local_user": {"exists": "bool", "enabled": "bool?"},
+    "connection_accounts": {
+        "names": "list",
+        "highest": "int",
+        "next": "str",
+        "next_exists": "bool",
+        "in_site": "list",
+        "count_in_site": "int",
+        "retire": "str?",
+    },
+}
+
+
+def probe_samples(name: str | None) -> dict[str, Any]:
+    """Samples of a probe's values (every name Unknown when the probe is not known)."""
+    kinds = VALUE_KINDS.get(name or "")
+    return samples(kinds) if kinds is not None else {}
+
+
+def chosen_probe(args: Mapping[str, Any]) -> str | None:
+    """The probe named in a step's raw arguments (`probe:`/`assert:` key, `wait_for: probe:`)."""
+    given = args.get("probe", args)
+    if isinstance(given, str):
+        return given if given in VALUE_KINDS else None
+    if not isinstance(given, Mapping):
+        return None
+    return next((name for name in given if name in VALUE_KINDS), None)
 
 
 def _ratio(part: int, total: int) -> float:

@@ -25,8 +25,8 @@ from pydantic import Field, ValidationError, WithJsonSchema, field_validator, mo
 from orchestrator.commands import Command
 from orchestrator.durations import Duration, format_duration
 from orchestrator.errors import StepError
-from orchestrator.modules.base import ArgsModel, ModuleSpec
-from orchestrator.modules.probes import PROBES, READERS
+from orchestrator.modules.base import ArgsModel, Expression, ModuleSpec
+from orchestrator.modules.probes import PROBES, READERS, chosen_probe, probe_samples
 from orchestrator.modules.protocol import (
     Diff,
     DiffKind,
@@ -216,9 +216,19 @@ class WaitFor(ModuleTraits):
         return ()
 
 
+def _until(args: Mapping[str, Any]) -> tuple[Expression, ...]:
+    until = args.get("until")
+    if not isinstance(until, str):
+        return ()
+    return (Expression("until", until, probe_samples(chosen_probe(args))),)
+
+
 SPEC = ModuleSpec(
     "wait_for",
     Args,
     "poll a probe until an expression holds",
     implementation=WaitFor(),
+    expressions=_until,
+    registers=lambda args: probe_samples(chosen_probe(args)),
+    longest=lambda args: args.timeout,
 )

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from orchestrator.budget import revert_budget
 from orchestrator.commands import Command, CommandResult, Transport
 from orchestrator.engine import events as ev
 from orchestrator.engine.breaker import Rejection
@@ -26,7 +27,6 @@ from orchestrator.engine.facts import Facts, registered_value
 from orchestrator.engine.fanout import Fanout, OutKind
 from orchestrator.engine.hoststep import ModuleLookup, module_for
 from orchestrator.engine.step import Status, StepOutcome, drive
-from orchestrator.engine.window import revert_budget
 from orchestrator.errors import AuthError, ConnectError, InputError, OrchestratorError
 from orchestrator.inventory.model import Host
 from orchestrator.modules.base import ArgsModel

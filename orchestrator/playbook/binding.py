@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING, Any
 from orchestrator.errors import InputError, Problem
 from orchestrator.inventory.model import Host, Inventory
 from orchestrator.inventory.patterns import parse_pattern, select, unknown_names
+from orchestrator.playbook.checks import Checks, unknown_overrides
 from orchestrator.playbook.model import Playbook, Step
 from orchestrator.playbook.variables import Var, VariableResolver, layer, vars_from_mapping
+from orchestrator.playbook.vartypes import check_declared, typed_overrides
 from orchestrator.secrets import Secret, SecretRequest, UnresolvedSecret
 from orchestrator.templating import SecretNamespace, Templar, TemplateError
 from orchestrator.validation import is_template, validate
@@ -130,12 +132,14 @@ class Binder:
         A step whose arguments use a name an earlier step registers is rendered at run time
         (`Binding.render_late`): what it reads does not exist before the run."""
         binding = Binding(renderer=self._late_renderer(playbook))
+        checks = Checks(playbook, self.modules, self.templar)
+        self.check_overrides(playbook, checks, binding)
         variables: dict[str, dict[str, Any] | None] = {}
-        registered: set[str] = set()
+        registered: dict[str, Any] = {}  # name -> a sample of what the run will register
         for step in playbook.steps():
             hosts = self.targets(playbook, step, binding)
             binding.steps.append((step, hosts))
-            uses = frozenset(self.names_in(step.args) & registered)
+            uses = frozenset(self.names_in(step.args) & registered.keys())
             if uses:
                 binding.late[step.name] = uses
             for host in hosts:
@@ -146,9 +150,33 @@ class Binder:
                     binding.variables[host.name] = host_vars
                     if not uses:
                         self.render(playbook, step, host, host_vars, binding)
+                    checks.step(step, host, host_vars, registered, binding, late=bool(uses))
             if step.register_as:
-                registered.add(step.register_as)
+                registered[step.register_as] = checks.registers(step)
+        checks.windows(binding)
         return binding
+
+    def check_overrides(self, playbook: Playbook, checks: Checks, binding: Binding) -> None:
+        """-e names nothing uses are problems: a misspelled override is never ignored."""
+        known = {
+            *playbook.vars,
+            *playbook.var_types,
+            *(name for host in self.inventory.hosts for name in host.vars),
+            *checks.names_used(),
+            *self.inventory_names_used(),
+        }
+        for problem in unknown_overrides(self.extra_vars, known, playbook):
+            binding.report(problem)
+
+    def inventory_names_used(self) -> set[str]:
+        """Names the inventory's templated variables use (they may come from -e)."""
+        return {
+            name
+            for host in self.inventory.hosts
+            for _, value in walk(dict(host.vars))
+            if isinstance(value, str) and is_template(value)
+            for name in _names_or_none(self.templar, value)
+        }
 
     def names_in(self, args: Any) -> set[str]:
         """Every top-level name the templates in a step's arguments use."""
@@ -189,13 +217,20 @@ class Binder:
         self, playbook: Playbook, host: Host, secrets: Mapping[str, Secret], binding: Binding
     ) -> dict[str, Any] | None:
         """The variables a host's templates see, or None when they cannot be resolved."""
-        levels = layer(
+        lower = layer(
             vars_from_mapping(playbook.vars, playbook.source, ("vars",), "playbook vars"),
             _inventory_vars(host),
-            self.extra_vars,
         )
+        for problem in check_declared(lower, playbook.var_types):
+            binding.report(problem, host)
         try:
-            return self.resolver.resolve(levels, self.magic(host, secrets))
+            overrides = typed_overrides(self.extra_vars, lower, playbook.var_types)
+        except InputError as exc:
+            for problem in exc.problems:
+                binding.report(problem)  # the same for every host whose default is the same
+            return None
+        try:
+            return self.resolver.resolve(layer(lower, overrides), self.magic(host, secrets))
         except InputError as exc:
             for problem in exc.problems:
                 binding.report(problem, host)
@@ -238,6 +273,13 @@ class Binder:
             binding.report(problem, host)
         if args is not None:
             binding.add(BoundStep(step, host, args))
+
+
+def _names_or_none(templar: Templar, text: str) -> set[str]:
+    try:
+        return templar.names_used(text)
+    except Exception:  # noqa: BLE001 -- a syntax error is the inventory loader's to report
+        return set()
 
 
 def _inventory_vars(host: Host) -> dict[str, Var]:

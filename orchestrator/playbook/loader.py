@@ -69,6 +69,7 @@ class _Builder:
             description=header.description,
             vars=header.vars,
             secrets=header.secrets,
+            var_types=header.var_types,
             serial=header.serial,
             max_fail_percentage=header.max_fail_percentage,
             forks=header.forks,

@@ -20,6 +20,9 @@ from orchestrator.templating import expression_syntax_error
 from orchestrator.yamlsource import NodePath, SourceMap
 
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+VarType = Literal["str", "int", "float", "bool", "list", "dict", "duration"]
+"""A variable's declared type (`var_types:`): what an `-e` override must be."""
 RESERVED_NAMES = frozenset(
     {
         "secrets",
@@ -157,6 +160,11 @@ class PlaybookFields(_Frozen):
     secrets: dict[Annotated[str, Field(pattern=IDENTIFIER)], SecretRef] = Field(
         default_factory=dict
     )
+    var_types: dict[Annotated[str, Field(pattern=IDENTIFIER)], VarType] = Field(
+        default_factory=dict,
+        description="declared variable types, which -e values must match (without one, a"
+        " variable's type is its default's)",
+    )
     serial: int | str | None = Field(None, description="hosts per batch: a number or a percent")
     max_fail_percentage: float | None = Field(None, ge=0, le=100)
     forks: int | None = Field(None, ge=1, le=1000, description="hosts worked on at once")
@@ -186,6 +194,7 @@ class Playbook(_Frozen):
     description: str
     vars: dict[str, Any]
     secrets: dict[str, SecretSource]
+    var_types: dict[str, VarType] = Field(default_factory=dict)
     serial: int | str | None
     max_fail_percentage: float | None
     forks: int | None

@@ -44,8 +44,14 @@ def _run(playbook: str, inventory: Path, *args: str) -> subprocess.CompletedProc
         inventory.parent,
         "run", str(PLAYBOOKS / f"{playbook}.yml"), "-i", str(inventory), "--yes",
         "--log-format", "json", "--state-dir", str(inventory.parent / "state"),
-        "-e", "poll_interval=1s", "-e", "checkin_timeout=120s", *args,
+        "-e", "poll_interval=1s", *_checkin_timeout(playbook), *args,
     )  # fmt: skip
+
+
+def _checkin_timeout(playbook: str) -> list[str]:
+    """The recovery playbooks wait for check-ins; the rotation waits for its rollout."""
+    name = "rollout_timeout" if playbook.startswith("rotate") else "checkin_timeout"
+    return ["-e", f"{name}=120s"]
 
 
 def _plan(playbook: str, inventory: Path) -> subprocess.CompletedProcess[str]:

@@ -71,12 +71,16 @@ def test_a_signal_reverts_before_the_process_exits(window: Window, sig: signal.S
 
 
 def test_the_deadline_reached_while_waiting_undoes(lab_factory: LabFactory, tmp_path: Path) -> None:
-    """A wait that outlives the window: forward work stops in time for the revert; exit 1."""
+    """A wait that outlives the window: forward work stops in time for the revert; exit 1.
+
+    `validate` refuses a wait that cannot fit even with the shortest revert (the hosts'
+    connection timeout); one host at a time (--forks 1) makes the run's revert three times
+    that, so the 80s wait fits the 120s deadline on paper and the run must cut it short."""
     lab = lab_factory(scenario="tb1-lockout", clients=5, manual_clock=True, start_now=True)
     inventory = lab.write_inventory(tmp_path / "lab" / "inventory.yml")
-    playbook = variant(tmp_path, **NEVER, **{"deadline: 2h": "deadline: 45s"})
+    playbook = variant(tmp_path, **NEVER, **{"deadline: 2h": "deadline: 120s"})
     state = Window(lab, inventory, tmp_path / "state", playbook, tmp_path)
-    run = state.run()
+    run = state.run("-e", "checkin_timeout=80s", "--forks", "1")
     code, err = run.finish(timeout=180)
     assert code == 1, err
     (waited,) = [

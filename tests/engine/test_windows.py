@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 
+from orchestrator.budget import revert_budget
 from orchestrator.commands import Command
 from orchestrator.engine import events as ev
 from orchestrator.engine.fanout import Fanout
 from orchestrator.engine.runner import Runner, RunResult
 from orchestrator.engine.step import Status
-from orchestrator.engine.window import PendingChange, check_feasible, revert_budget
+from orchestrator.engine.window import PendingChange, check_feasible
 from orchestrator.errors import ConnectError, WindowError
 from orchestrator.inventory.loader import load_inventory
 from orchestrator.modules import MODULES
