@@ -248,4 +248,4 @@ def test_validate_refuses_what_the_tester_found(given: str) -> None:
     )
     output = result.stdout + result.stderr
     assert result.returncode == 2, output
-    assert f"-e {given.split('=')[0]}" in output or "wait_for.timeout" in output
+    assert f"-e {given.split('=', maxsplit=1)[0]}" in output or "wait_for.timeout" in output
