@@ -42,6 +42,7 @@ from pydantic_core import core_schema
 
 from orchestrator.errors import InputError, Location, Problem
 from orchestrator.escrow import playbook_destination_error
+from orchestrator.inputfile import read_input_file
 
 REDACTED = "********"
 _TEXT_FORBIDDEN: contextvars.ContextVar[bool] = contextvars.ContextVar("secret_text", default=False)
@@ -335,11 +336,17 @@ class _UnavailableError(Exception):
         self.hint = hint
 
 
+MAX_SECRET_FILE_BYTES = 65_536  # a password or a key: never more; a pipe or device is refused
+
+
 def _from_file(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = read_input_file(path, what=f"secret file {path}", cap=MAX_SECRET_FILE_BYTES)
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise _UnavailableError(f"secret file {path} does not exist") from None
+    except InputError as exc:  # not a regular file, too large, unreadable: never the content
+        raise _UnavailableError(exc.problems[0].message, exc.problems[0].hint) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise _UnavailableError(f"cannot read secret file {path}: {type(exc).__name__}") from None
     value = text.removesuffix("\n").removesuffix("\r")

@@ -7,6 +7,7 @@
 - A Secret may be inserted whole (`"{{ secrets.pw }}"`, or inside text); the result is then a
   Secret. Filters, attributes and string operations on a Secret are refused: they would
   otherwise see only `********` and produce a wrong value silently.
+- What a template may cost is bounded (size, ranges, loops' time): `template_limits`.
 """
 
 from __future__ import annotations
@@ -18,10 +19,13 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta, nodes
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
+from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
+from orchestrator import template_limits as limits
 from orchestrator.durations import parse_duration
 from orchestrator.secrets import Secret, SecretTextError, forbid_secret_text
 from orchestrator.validation import suggest
@@ -54,7 +58,9 @@ class Templar:
         self.clock = clock or (lambda: datetime.now(UTC))
         env = _SecretAwareSandbox(undefined=StrictUndefined, autoescape=False)
         env.finalize = _finalize
-        env.filters = {name: _guard(f, name) for name, f in env.filters.items()}
+        env.filters = {
+            name: _guard(limits.limit_filter(name, f), name) for name, f in env.filters.items()
+        }
         env.tests = {
             name: _guard(cast(Callable[..., Any], t), name) for name, t in env.tests.items()
         }
@@ -116,27 +122,37 @@ class Templar:
         """The native value of an expression."""
         with forbid_secret_text():
             try:
-                result = self.env.compile_expression(expression, undefined_to_none=False)(
-                    **variables
-                )
+                compiled = self.env.compile_expression(expression, undefined_to_none=False)
+                with limits.Budget():
+                    result = limits.sized(compiled(**variables))
                 if isinstance(result, StrictUndefined):
                     str(result)  # raises UndefinedError with jinja's message
             except (TemplateSyntaxError, UndefinedError, SecurityError, SecretTextError) as exc:
                 raise TemplateError(_explain(exc, variables)) from None
+            except limits.TemplateLimitError as exc:
+                raise TemplateError(str(exc)) from None
             except TemplateError:
                 raise
             except Exception as exc:  # noqa: BLE001 -- any failure of user code becomes an input error
                 raise TemplateError(f"{type(exc).__name__}: {exc}") from None
         return result
 
+    def _compile(self, text: str) -> Any:
+        """A template of text; statements are parsed first so that loops can be bounded."""
+        if "{%" not in text:
+            return self.env.from_string(text)
+        return self.env.from_string(limits.bound_loops(self.env.parse(text), "bounded_iter"))
+
     def _render_mixed(self, text: str, variables: Mapping[str, Any]) -> Any:
         collected: list[Secret] = []
         token = _collected.set(collected)
         try:
-            with forbid_secret_text():
-                rendered = self.env.from_string(text).render(**variables)
+            with forbid_secret_text(), limits.Budget():
+                rendered = limits.bounded_output(self._compile(text).generate(**variables))
         except (TemplateSyntaxError, UndefinedError, SecurityError, SecretTextError) as exc:
             raise TemplateError(_explain(exc, variables)) from None
+        except limits.TemplateLimitError as exc:
+            raise TemplateError(str(exc)) from None
         except TemplateError:
             raise
         except Exception as exc:  # noqa: BLE001 -- any failure of user code becomes an input error
@@ -204,8 +220,44 @@ class SecretNamespace(Mapping[str, Secret]):
         return len(self._secrets)
 
 
+class _BoundedCodeGenerator(CodeGenerator):
+    """Jinja's code generator, with `a ~ b` checked for size like the other operators."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:  # noqa: N802 -- jinja's name
+        self.write("environment.bounded_concat((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
+
+
 class _SecretAwareSandbox(SandboxedEnvironment):
-    """The sandbox, plus: no attribute of a Secret is reachable from a template."""
+    """The sandbox, plus: no attribute of a Secret is reachable from a template, and what a
+    template may build or spend is bounded (`template_limits`)."""
+
+    code_generator_class = _BoundedCodeGenerator
+    intercepted_binops = frozenset({"*", "+", "**", "%"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.globals["range"] = limits.bounded_range
+        self.globals.pop("lipsum", None)  # random text, minutes for a large count
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        limits.check_binop(operator, left, right)
+        return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 -- jinja's signature
+        limits.check_call(__obj, args, kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
+
+    @staticmethod
+    def bounded_concat(values: tuple[Any, ...]) -> str:
+        return limits.concat(values)
+
+    @staticmethod
+    def bounded_iter(iterable: Any) -> Any:
+        return limits.bounded_iter(iterable)
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         if isinstance(obj, Secret):

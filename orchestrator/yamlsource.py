@@ -23,8 +23,9 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from orchestrator.errors import InputError, Location, Problem
+from orchestrator.inputfile import MAX_INPUT_BYTES, read_input_file
 
-MAX_FILE_BYTES = 1_048_576
+MAX_FILE_BYTES = MAX_INPUT_BYTES
 MAX_NODES = 100_000  # values constructed after alias expansion
 MAX_DEPTH = 64  # nesting levels; playbooks need a handful
 
@@ -98,25 +99,12 @@ class YamlDocument:
 
 
 def load_file(path: FsPath, *, what: str = "file") -> YamlDocument:
-    """Read and parse one YAML file, refusing anything over MAX_FILE_BYTES."""
+    """Read and parse one YAML file: a regular file of at most MAX_FILE_BYTES."""
     name = str(path)
     try:
-        with path.open("rb") as fh:
-            raw = fh.read(MAX_FILE_BYTES + 1)
+        raw = read_input_file(path, what=what, cap=MAX_FILE_BYTES)
     except FileNotFoundError:
         raise InputError.single(f"{what} not found", location=Location(name)) from None
-    except IsADirectoryError:
-        raise InputError.single(f"{what} is a directory", location=Location(name)) from None
-    except OSError as exc:
-        raise InputError.single(
-            f"cannot read {what}: {exc.strerror}", location=Location(name)
-        ) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise InputError.single(
-            f"{what} is larger than {MAX_FILE_BYTES} bytes; refusing to load it",
-            location=Location(name),
-            hint="split it, or check that this is the file you meant",
-        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

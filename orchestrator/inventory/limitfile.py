@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchestrator.errors import InputError, Location
+from orchestrator.inputfile import MAX_INPUT_BYTES, read_input_file
 
-MAX_LIMIT_FILE_BYTES = 1_048_576
+MAX_LIMIT_FILE_BYTES = MAX_INPUT_BYTES  # host names, one a line: a few KiB even for thousands
 
 
 @dataclass(frozen=True)
@@ -28,18 +29,17 @@ def read_limit_file(path: Path) -> list[LimitLine]:
     """The patterns of a limit file; an InputError when it cannot be read or holds none."""
     where = Location(str(path))
     try:
-        raw = path.read_bytes()[: MAX_LIMIT_FILE_BYTES + 1]
-        text = raw.decode("utf-8-sig")
+        raw = read_input_file(path, what="limit file", cap=MAX_LIMIT_FILE_BYTES, field="--limit")
     except FileNotFoundError:
         raise InputError.single(
             "limit file not found", location=where, field="--limit", hint="give @PATH to a file"
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
         raise InputError.single(
-            f"cannot read limit file: {type(exc).__name__}", location=where, field="--limit"
+            f"limit file is not UTF-8 text (byte {exc.start})", location=where, field="--limit"
         ) from None
-    if len(raw) > MAX_LIMIT_FILE_BYTES:
-        raise InputError.single("limit file is larger than 1 MB", location=where, field="--limit")
     lines = [line for n, text in enumerate(text.splitlines(), 1) if (line := _line(path, n, text))]
     if not lines:
         raise InputError.single("limit file holds no pattern", location=where, field="--limit")

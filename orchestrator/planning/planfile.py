@@ -20,7 +20,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from orchestrator.errors import InputError, Location
+from orchestrator.inputfile import read_input_file
 
+MAX_PLAN_BYTES = 64 * 1_048_576  # thousands of hosts x steps stay far below it
 PLAN_FORMAT = "orchestrator-plan"
 PLAN_VERSION = 1
 
@@ -89,7 +91,8 @@ def read_plan(path: Path) -> PlanFile:
     """Load a plan file; InputError naming the file and field for anything wrong."""
     where = Location(str(path))
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        raw = read_input_file(path, what="plan file", cap=MAX_PLAN_BYTES)
+        data = json.loads(raw.decode("utf-8"))
     except FileNotFoundError:
         raise InputError.single(
             f"no plan file {path}", location=where, hint="make one with `orchestrator plan --out`"
