@@ -1,14 +1,16 @@
 """structlog, configured once at the edge: console lines for people, JSON lines for CI.
 
 Every log line passes the redaction processor: Secret objects become `********`, and so does
-any text that contains the value of a secret registered with the Redactor (generated account
-passwords, credentials). Keys that name scripts or credentials are dropped outright.
+the value of a secret registered with the Redactor (generated account passwords, credentials)
+wherever it stands in text as a whole token. Keys that name scripts or credentials are
+dropped outright.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import threading
 from collections.abc import Iterable, MutableMapping
@@ -28,21 +30,21 @@ class Redactor:
 
     def __init__(self) -> None:
         self._values: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
         self._lock = threading.Lock()
 
     def add(self, *secrets: Secret) -> None:
         """Register secrets whose values must never be written."""
         with self._lock:
             self._values.update(s.reveal() for s in secrets if s.reveal())
+            self._pattern = _whole_values(self._values)
 
     def scrub(self, text: str) -> str:
-        """The text with every registered secret value replaced by ********."""
+        """The text with every registered secret value that stands as a whole token (not
+        inside a longer run of letters and digits) replaced by ********."""
         with self._lock:
-            values = sorted(self._values, key=len, reverse=True)
-        for value in values:
-            if value in text:
-                text = text.replace(value, REDACTED)
-        return text
+            pattern = self._pattern
+        return text if pattern is None else pattern.sub(REDACTED, text)
 
     def clean(self, value: Any) -> Any:
         """A log value with secrets redacted, recursively."""
@@ -57,6 +59,28 @@ class Redactor:
         if isinstance(value, BaseException):
             return self.scrub(f"{type(value).__name__}: {value}")
         return value
+
+
+def _whole_values(values: Iterable[str]) -> re.Pattern[str] | None:
+    """One pattern matching any of the values, longest first, where it stands as a token.
+
+    An edge of a value that is a letter or a digit must not touch another one: the secret
+    `y` is not the `y` of `registry`. An edge that is a symbol needs no boundary.
+    """
+    ordered = sorted(values, key=len, reverse=True)
+    if not ordered:
+        return None
+    return re.compile("|".join(_token(value) for value in ordered))
+
+
+def _token(value: str) -> str:
+    before = _NOT_AFTER_ALNUM if value[0].isalnum() else ""
+    after = _NOT_BEFORE_ALNUM if value[-1].isalnum() else ""
+    return f"{before}{re.escape(value)}{after}"
+
+
+_NOT_AFTER_ALNUM = r"(?<![^\W_])"  # not preceded by a letter or digit (any script)
+_NOT_BEFORE_ALNUM = r"(?![^\W_])"  # not followed by one
 
 
 def redaction_processor(redactor: Redactor) -> structlog.types.Processor:

@@ -45,6 +45,9 @@ from orchestrator.escrow import playbook_destination_error
 from orchestrator.inputfile import read_input_file
 
 REDACTED = "********"
+# NIST SP 800-63B 5.1.1's minimum for a memorized secret; shorter, a secret cannot be masked
+# in logs without revealing it or mangling ordinary words, and is weak anyway: refused.
+MIN_SECRET_LENGTH = 8
 _TEXT_FORBIDDEN: contextvars.ContextVar[bool] = contextvars.ContextVar("secret_text", default=False)
 
 
@@ -289,7 +292,8 @@ class SecretResolver:
         problems: list[Problem] = []
         for request in requests:
             try:
-                resolved[request.name] = Secret(self._fetch(request), request.name)
+                value = _long_enough(request, self._fetch(request))
+                resolved[request.name] = Secret(value, request.name)
             except _UnavailableError as exc:
                 problems.append(
                     Problem(request.location, f"secrets.{request.name}", str(exc), exc.hint)
@@ -328,6 +332,28 @@ class SecretResolver:
         if not value:
             raise _UnavailableError("nothing was entered at the prompt")
         return value
+
+
+def _long_enough(request: SecretRequest, value: str) -> str:
+    """The value, or an error naming the secret and its source (never the value, nor its
+    length) when it is too short to mask safely."""
+    if len(value) >= MIN_SECRET_LENGTH:
+        return value
+    raise _UnavailableError(
+        f"the value of {request.name} (from {_source_text(request.source)}) is shorter than"
+        f" {MIN_SECRET_LENGTH} characters; it is not shown",
+        f"use a secret of at least {MIN_SECRET_LENGTH} characters (or `generate`): a shorter"
+        " one cannot be masked in logs and reports without revealing it, and is weak anyway",
+    )
+
+
+def _source_text(source: EnvSource | FileSource | PromptSource | GenerateSource) -> str:
+    """A source as it is written (`env:NAME`, `file:PATH`, `prompt`, `generate`)."""
+    if isinstance(source, EnvSource):
+        return f"env:{source.env}"
+    if isinstance(source, FileSource):
+        return f"file:{source.file}"
+    return source.kind
 
 
 class _UnavailableError(Exception):

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Scheduled plan: what would this recovery change today? Changes nothing.
 # Publishes plan.json (the contract for ci-apply.sh), plan.md, plan.html and plan-junit.xml.
+# Run it from the checkout's root: plan.json names the files inside the working directory
+# relative to it, so ci-apply.sh can run it in another checkout (docs/plan-file.md).
 #
 #   PLAYBOOK=playbooks/smsman-reinstall.yml INVENTORY=inventory/prod.yml ARTIFACTS=out \
 #       docs/examples/ci-plan.sh [-e key=value ...] [--limit PATTERN]

@@ -5,6 +5,9 @@ from what was planned. Then each host is probed again; a host whose fingerprint 
 probed value changed since planning) is refused and left out of the run, with its drift shown,
 unless --allow-drift. A run that left a drifted host out exits 4 even when the rest succeeded:
 the plan was not carried out in full.
+
+The plan's files are found relative to the working directory (docs/plan-file.md): a plan made
+in one checkout applies in another holding the same files.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from orchestrator.app.plan import file_digest, make_plan, vars_digest
+from orchestrator.app.plan import input_file, make_plan, vars_digest
 from orchestrator.app.preparation import Request, prepare
 from orchestrator.app.reach import ConnectorFactory, open_fanout
 from orchestrator.app.run import (
@@ -27,7 +30,7 @@ from orchestrator.app.run import (
 )
 from orchestrator.errors import RefusedError
 from orchestrator.planning.drift import Drift, find_drift
-from orchestrator.planning.planfile import PlanFile, read_plan
+from orchestrator.planning.planfile import PlanFile, portable_argument, read_plan
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,9 @@ def run_plan(
     """
     out = console or Console(highlight=False, stderr=True)
     plan = read_plan(plan_path)
-    request = _request(plan, given)
-    _check_inputs(plan, request)
+    cwd = Path.cwd()
+    request = _request(plan, given, cwd)
+    _check_inputs(plan, request, cwd)
     prepared = prepare(request, interactive=sys.stdin.isatty())
     configure_logs(prepared, options, Console(highlight=False))
     if vars_digest(prepared) != plan.extra_vars_sha256:
@@ -89,30 +93,31 @@ def _drifted(out: Console, drifts: list[Drift], *, allow_drift: bool) -> set[str
     return set() if allow_drift else {d.host for d in drifts}
 
 
-def _request(plan: PlanFile, given: Overrides) -> Request:
+def _request(plan: PlanFile, given: Overrides, cwd: Path) -> Request:
+    """The plan's request, its files found from `cwd`; what was given must name the same."""
     mismatches = []
     for label, mine, planned in (
-        ("playbook", given.playbook, plan.playbook.path),
-        ("inventory", given.inventory, plan.inventory.path),
+        ("playbook", given.playbook, plan.playbook),
+        ("inventory", given.inventory, plan.inventory),
     ):
-        if mine is not None and str(mine.resolve()) != planned:
-            mismatches.append(f"the plan is for {label} {planned}, not {mine}")
-    if given.limit is not None and given.limit != plan.limit:
+        if mine is not None and (cwd / mine).resolve() != planned.local(cwd).resolve():
+            mismatches.append(f"the plan is for {label} {planned.path}, not {mine}")
+    if given.limit is not None and portable_argument(given.limit, cwd) != plan.limit:
         mismatches.append(f"the plan was made with --limit {plan.limit!r}, not {given.limit!r}")
     if mismatches:
         raise RefusedError("; ".join(mismatches))
     extra = given.extra_vars if given.extra_vars is not None else tuple(plan.extra_vars)
-    return Request(Path(plan.playbook.path), Path(plan.inventory.path), extra, plan.limit)
+    return Request(plan.playbook.local(cwd), plan.inventory.local(cwd), extra, plan.limit)
 
 
-def _check_inputs(plan: PlanFile, request: Request) -> None:
+def _check_inputs(plan: PlanFile, request: Request, cwd: Path) -> None:
     changed = []
     for label, planned, path in (
         ("playbook", plan.playbook, request.playbook),
         ("inventory", plan.inventory, request.inventory),
     ):
         try:
-            now = file_digest(path).sha256
+            now = input_file(path, cwd).sha256
         except OSError:
             now = ""
         if now != planned.sha256:

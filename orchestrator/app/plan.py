@@ -23,8 +23,16 @@ from orchestrator.app.session import vars_json
 from orchestrator.engine.events import EventBus, SecretEscrowed
 from orchestrator.engine.fanout import Fanout
 from orchestrator.escrow import parse_overrides, plan_escrows, planned
+from orchestrator.inputfile import read_input_file
 from orchestrator.logging import configure
-from orchestrator.planning.planfile import InputFile, PlanFile, PlannedStep, write_plan
+from orchestrator.planning.planfile import (
+    InputFile,
+    PlanFile,
+    PlannedStep,
+    portable_argument,
+    portable_path,
+    write_plan,
+)
 from orchestrator.planning.planner import Planner, PlanResult, canonical, digest
 from orchestrator.report.document import ReportBuilder, ReportDocument, skeleton
 
@@ -89,7 +97,13 @@ def make_plan(
 ) -> tuple[ReportDocument, PlanResult]:
     """Plan through the command's fan-out; the report document and the predictions."""
     playbook = prepared.playbook
-    document = skeleton("plan", playbook, str(prepared.inventory.path), prepared.step_targets())
+    document = skeleton(
+        "plan",
+        playbook,
+        str(prepared.inventory.path),
+        prepared.step_targets(),
+        notices=prepared.notices,
+    )
     events = bus or EventBus([])
     events.subscribe(ReportBuilder(document))
     fanout.events = events
@@ -103,16 +117,22 @@ def make_plan(
     return document, result
 
 
-def plan_file(request: Request, prepared: Prepared, result: PlanResult) -> PlanFile:
-    """The plan as a contract: its inputs' digests, each prediction, each host's fingerprint."""
+def plan_file(
+    request: Request, prepared: Prepared, result: PlanResult, *, cwd: Path | None = None
+) -> PlanFile:
+    """The plan as a contract: its inputs' digests, each prediction, each host's fingerprint.
+
+    Files are named relative to the working directory `cwd` when inside it (docs/plan-file.md).
+    """
+    here = Path.cwd() if cwd is None else cwd
     return PlanFile(
         created=datetime.now(UTC),
         orchestrator_version=__version__,
-        playbook=file_digest(prepared.playbook_path),
-        inventory=file_digest(prepared.inventory.path),
-        extra_vars=list(request.extra_vars),
+        playbook=input_file(prepared.playbook_path, here),
+        inventory=input_file(prepared.inventory.path, here),
+        extra_vars=[portable_argument(item, here) for item in request.extra_vars],
         extra_vars_sha256=vars_digest(prepared),
-        limit=request.limit,
+        limit=None if request.limit is None else portable_argument(request.limit, here),
         hosts=result.fingerprints(),
         steps=[
             PlannedStep(
@@ -132,10 +152,10 @@ def plan_file(request: Request, prepared: Prepared, result: PlanResult) -> PlanF
     )
 
 
-def file_digest(path: Path) -> InputFile:
-    """A file's absolute path and sha256."""
-    resolved = path.resolve()
-    return InputFile(path=str(resolved), sha256=digest(resolved.read_bytes()))
+def input_file(path: Path, cwd: Path) -> InputFile:
+    """A file the plan rests on: its path as the plan file names it, and its bytes' sha256."""
+    content = read_input_file(cwd / path, what="input file")  # loaded already: same checks
+    return InputFile(path=portable_path(path, cwd), sha256=digest(content))
 
 
 def vars_digest(prepared: Prepared) -> str:

@@ -9,14 +9,17 @@ contacted), then bind again with the real secrets.
 from __future__ import annotations
 
 import getpass
-from collections.abc import Callable, Collection, Mapping, Sequence
+import sys
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
+import structlog
+
 from orchestrator.errors import InputError, Location, Problem
 from orchestrator.inventory.loader import load_inventory
-from orchestrator.inventory.model import Host, Inventory
+from orchestrator.inventory.model import Host, Inventory, security_notices
 from orchestrator.inventory.patterns import apply_limit
 from orchestrator.logging import Redactor
 from orchestrator.modules import MODULES
@@ -51,6 +54,7 @@ class Prepared:
     playbook_path: Path
     extra_vars: Mapping[str, Var]
     secrets: Mapping[str, Secret] = field(default_factory=dict)  # the playbook's, by name
+    notices: tuple[str, ...] = ()  # security notices on the hosts reached (see announce)
 
     def without(self, excluded: Collection[str]) -> Prepared:
         """The same preparation with these hosts left out of every step (same secrets: no
@@ -143,6 +147,7 @@ def prepare(request: Request, *, interactive: bool) -> Prepared:
         request.playbook,
         binder.extra_vars,
         playbook_secrets,
+        announce(hosts),
     )
 
 
@@ -156,7 +161,25 @@ def resolve_credentials(
     secrets = resolver.resolve(list(inventory.secret_requests(hosts)))
     redactor = Redactor()
     redactor.add(*secrets.values())
+    announce(hosts)
     return _credentials(inventory, hosts, secrets), redactor
+
+
+def announce(hosts: Iterable[Host]) -> tuple[str, ...]:
+    """The security notices on the hosts a command will reach, each printed on stderr now,
+    before any of them is contacted (every command that reaches hosts calls this once)."""
+    notices = tuple(security_notices(hosts))
+    for notice in notices:
+        sys.stderr.write(f"warning: {notice}\n")
+    sys.stderr.flush()
+    return notices
+
+
+def log_notices(notices: Iterable[str]) -> None:
+    """Each notice as a `warning` event in the logs, for CI reading JSON lines."""
+    log = structlog.get_logger()
+    for notice in notices:
+        log.warning("security.notice", notice=notice)
 
 
 def _credentials(

@@ -22,6 +22,7 @@ from orchestrator.engine.fanout import Fanout
 from orchestrator.engine.runner import RunResult
 from orchestrator.inventory.model import Inventory
 from orchestrator.journal import RunRecord, RunStatus
+from orchestrator.report.view import when
 
 
 def recover_left_open(
@@ -54,8 +55,9 @@ def _announcement(record: RunRecord, session: Session) -> str:
         why = "it did not finish"
     else:
         why = f"it ended {record.status.value}"
-    since = datetime.now(UTC) - record.started
+    minutes = int((datetime.now(UTC) - record.started).total_seconds() // 60)
+    started = f"started {when(record.started)}, {minutes} min ago"
     return (
-        f"run {record.id} ({why}, started {since.seconds // 60} min ago) left changes open:"
+        f"run {record.id} ({why}, {started}) left changes open:"
         f" rolling them back first, as `orchestrator rollback {record.id}` would"
     )

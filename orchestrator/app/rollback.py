@@ -23,6 +23,7 @@ from typing import Any
 
 from rich.console import Console
 
+from orchestrator.app.preparation import announce
 from orchestrator.app.reach import ConnectorFactory, Credentials, open_fanout
 from orchestrator.commands import Transport
 from orchestrator.engine.breaker import Rejection
@@ -235,6 +236,7 @@ def _credentials(
     )
     if redactor is not None:
         redactor.add(*secrets.values())
+    announce(chosen)
     return {
         name: (cred.username, secrets[cred.secret_name])
         for name, cred in inventory.credentials.items()

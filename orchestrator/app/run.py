@@ -13,7 +13,7 @@ from types import FrameType
 import structlog
 from rich.console import Console
 
-from orchestrator.app.preparation import Prepared, Request, prepare
+from orchestrator.app.preparation import Prepared, Request, log_notices, prepare
 from orchestrator.app.reach import ConnectorFactory, open_fanout
 from orchestrator.app.recover import recover_left_open
 from orchestrator.app.session import domain_key, journaled, status_of, vars_json
@@ -24,7 +24,7 @@ from orchestrator.engine.runner import Runner, RunResult, RunSettings
 from orchestrator.escrow import Escrow, Escrowed, deposit, parse_overrides, plan_escrows, planned
 from orchestrator.journal import LockPurpose
 from orchestrator.logging import LogFormat, configure
-from orchestrator.report.console import ConsoleObserver, recap_table
+from orchestrator.report.console import ConsoleObserver, print_result, recap_table
 from orchestrator.report.document import ReportBuilder, ReportDocument, skeleton
 from orchestrator.report.logs import LogObserver
 from orchestrator.report.recap import Recap
@@ -83,6 +83,8 @@ def run_prepared(
     interactive = sys.stdin.isatty()
     out = console or Console(highlight=False)
     log_format = configure_logs(prepared, options, out)
+    if log_format == "json":  # console logs: announce() printed them on stderr already
+        log_notices(prepared.notices)
     escrows = plan_escrows(prepared.playbook.secrets, parse_overrides(options.escrow))
     if interactive and not (options.yes or approved) and not _confirmed(out, prepared, escrows):
         out.print("cancelled at the prompt: nothing was changed", highlight=False)
@@ -95,7 +97,11 @@ def run_prepared(
         else LogObserver()
     )
     document = skeleton(
-        "run", prepared.playbook, str(prepared.inventory.path), prepared.step_targets()
+        "run",
+        prepared.playbook,
+        str(prepared.inventory.path),
+        prepared.step_targets(),
+        notices=prepared.notices,
     )
     observers.append(ReportBuilder(document))
     notes = (
@@ -107,6 +113,8 @@ def run_prepared(
     _report(out, log_format, recap, result)
     code = exit_code(result)
     document.exit_code = code
+    if log_format == "console":  # the reports' one wording of how it ended (report.verdict)
+        print_result(out, document)
     _write_reports(document, options)
     return code
 
@@ -221,8 +229,13 @@ def _confirmed(out: Console, prepared: Prepared, escrows: list[Escrow]) -> bool:
     for item in planned(escrows):
         where = item.destination or "NOT escrowed: lost when the run ends"
         out.print(f"  generated secret {item.secret} goes to: {where}", markup=False)
-    answer = out.input("Run it? [y/N] ").strip().lower()
-    return answer in ("y", "yes")
+    try:
+        # markup off: rich would read `[y/N]` as a style tag and print nothing of it
+        answer = out.input("Run it? [y/N] ", markup=False)
+    except (KeyboardInterrupt, EOFError):  # Ctrl-C or Ctrl-D: a no, like any other answer
+        out.print()
+        return False
+    return answer.strip().lower() in ("y", "yes")
 
 
 def _report(out: Console, log_format: LogFormat, recap: Recap, result: RunResult) -> None:

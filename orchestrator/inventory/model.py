@@ -92,6 +92,9 @@ class Connection:
     read_timeout: timedelta = timedelta(seconds=30)
     operation_timeout: timedelta = timedelta(seconds=20)
     encryption: Encryption = Encryption.AUTO
+    # Basic over plain http sends the password (base64) and every message unencrypted:
+    # refused at load unless the inventory opts in (resolve.py)
+    allow_basic_over_http: bool = False
 
 
 CONNECTION_FIELDS: tuple[str, ...] = tuple(Connection.__dataclass_fields__)
@@ -205,3 +208,47 @@ class Inventory:
             for g in self.groups.values()
         }
         return replace(self, hosts=tuple(h for h in self.hosts if h.name in keep), groups=groups)
+
+
+def security_notices(hosts: Iterable[Host]) -> list[str]:
+    """What weakens these hosts' connections although the inventory allows it, one line each.
+
+    Every command that reaches hosts shows these (stderr, logs, reports): an insecure choice
+    is allowed where the operator made it, never silent.
+    """
+    chosen = list(hosts)
+    unvalidated = [
+        h.name
+        for h in chosen
+        if h.connection.scheme is Scheme.HTTPS and h.connection.cert_validation is False
+    ]
+    in_clear = [
+        h.name
+        for h in chosen
+        if h.connection.scheme is Scheme.HTTP and h.connection.auth is Auth.BASIC
+    ]
+    notices = []
+    if unvalidated:
+        notices.append(
+            f"certificate validation is off for {_some(unvalidated)} (cert_validation: false):"
+            " anyone on the network path can pose as them and receive the credentials sent"
+            " to them; give cert_validation the path of the CA bundle instead"
+        )
+    if in_clear:
+        notices.append(
+            f"basic authentication over plain http for {_some(in_clear)}"
+            " (allow_basic_over_http: true): the password and every command cross the network"
+            " unencrypted; use https where you can"
+        )
+    return notices
+
+
+_NAMES_SHOWN = 5
+
+
+def _some(names: list[str]) -> str:
+    """`3 hosts (a, b, c)`; past five names, `and N more`."""
+    shown = ", ".join(names[:_NAMES_SHOWN])
+    more = f" and {len(names) - _NAMES_SHOWN} more" if len(names) > _NAMES_SHOWN else ""
+    noun = "host" if len(names) == 1 else "hosts"
+    return f"{len(names)} {noun} ({shown}{more})"

@@ -49,6 +49,7 @@ class Resolved:
 
     host: Host
     settings: Mapping[str, Setting]
+    base_dir: Path = Path()  # where the inventory's relative paths are read from
 
 
 def resolve_host(
@@ -75,7 +76,7 @@ def resolve_host(
         {k: s.value for k, s in variables.items()},
         origins,
     )
-    return Resolved(host, merged)
+    return Resolved(host, merged, base_dir)
 
 
 def _connection(
@@ -153,25 +154,123 @@ def _certificate_over_http(resolved: Resolved) -> Problem | None:
     )
 
 
+# pypsrp 0.9.1 (wsman.py, _TransportHTTP.__init__) wraps messages only with these auths,
+# and wraps them over http unless `encryption: never`, over https only with `always`; it
+# raises "Cannot use message encryption with auth ..." for any other auth that would wrap.
+_ENCRYPTING = (Auth.NEGOTIATE, Auth.NTLM, Auth.KERBEROS, Auth.CREDSSP)
+_ENCRYPTING_TEXT = "negotiate, ntlm, kerberos, credssp"
+_CERT_VARS = ("certificate_pem", "certificate_key_pem")
+
+
 def _encryption_impossible(resolved: Resolved) -> Problem | None:
     conn = resolved.host.connection
+    if conn.encryption is not Encryption.ALWAYS or conn.auth in _ENCRYPTING:
+        return None
+    if conn.auth is Auth.CERTIFICATE and conn.scheme is Scheme.HTTP:
+        return None  # _certificate_over_http says what to fix first
+    over_http = conn.scheme is Scheme.HTTP
+    return _at(
+        resolved,
+        ("encryption", "auth", "scheme"),
+        f"encryption: always over {conn.scheme.value} needs an auth that encrypts messages"
+        f" ({_ENCRYPTING_TEXT}), not {conn.auth.value}",
+        "use scheme: https, or auth: negotiate"
+        if over_http
+        else "TLS encrypts every message already: leave encryption at auto, or use auth: negotiate",
+    )
+
+
+def _basic_over_http(resolved: Resolved) -> Problem | None:
+    conn = resolved.host.connection
     if not (
-        conn.encryption is Encryption.ALWAYS
+        conn.auth is Auth.BASIC
         and conn.scheme is Scheme.HTTP
-        and conn.auth in (Auth.BASIC, Auth.CERTIFICATE)
+        and conn.encryption is not Encryption.ALWAYS  # _encryption_impossible's
+    ):
+        return None
+    if not conn.allow_basic_over_http:
+        return _at(
+            resolved,
+            ("auth", "scheme"),
+            "auth basic over http sends the password and every command unencrypted"
+            " (basic cannot encrypt messages)",
+            "use scheme: https; or auth: negotiate, ntlm, kerberos or credssp, which encrypt"
+            " messages over http; or, on a lab or an isolated network only, set"
+            " allow_basic_over_http: true with encryption: never",
+        )
+    if conn.encryption is Encryption.NEVER:
+        return None
+    return _at(
+        resolved,
+        ("encryption", "allow_basic_over_http", "auth"),
+        "allow_basic_over_http needs encryption: never: over http pypsrp encrypts every"
+        " message unless told never, and basic cannot",
+        "set encryption: never beside allow_basic_over_http: true",
+    )
+
+
+def _unencrypted_http(resolved: Resolved) -> Problem | None:
+    conn = resolved.host.connection
+    if not (
+        conn.encryption is Encryption.NEVER
+        and conn.scheme is Scheme.HTTP
+        and conn.auth in _ENCRYPTING
     ):
         return None
     return _at(
         resolved,
-        ("encryption", "auth", "scheme"),
-        "encryption: always over http needs an auth that"
-        f" encrypts messages (negotiate, ntlm, kerberos, credssp), not {conn.auth.value}",
-        "use scheme: https, or auth: negotiate",
+        ("encryption", "scheme"),
+        "encryption: never over http sends every command and its output unencrypted; Windows"
+        " refuses that unless its WinRM service allows unencrypted traffic (AllowUnencrypted)",
+        f"remove encryption: never ({conn.auth.value} encrypts messages over http),"
+        " or use scheme: https",
     )
+
+
+def _ca_bundle(resolved: Resolved) -> Problem | None:
+    bundle = resolved.host.connection.cert_validation
+    if isinstance(bundle, bool) or bundle.is_file():
+        return None
+    return _at(
+        resolved,
+        ("cert_validation",),
+        f"cert_validation: the CA bundle {bundle} is not a file",
+        "give the path of a PEM CA bundle, relative to the inventory, or true for the system's CAs",
+    )
+
+
+def _certificate_files(resolved: Resolved) -> Problem | None:
+    host = resolved.host
+    if host.connection.auth is not Auth.CERTIFICATE or host.connection.scheme is Scheme.HTTP:
+        return None
+    issues = [_cert_file_issue(host, name, resolved.base_dir) for name in _CERT_VARS]
+    wrong = [issue for issue in issues if issue]
+    if not wrong:
+        return None
+    return _at(
+        resolved,
+        (*(f"vars.{name}" for name in _CERT_VARS), "auth"),
+        f"auth certificate needs its client certificate: {'; '.join(wrong)}",
+        "set host vars certificate_pem and certificate_key_pem to the PEM files,"
+        " relative to the inventory",
+    )
+
+
+def _cert_file_issue(host: Host, name: str, base_dir: Path) -> str:
+    value = host.vars.get(name)
+    if not isinstance(value, str) or not value:
+        return f"{name} is not set"
+    if not (base_dir / value).is_file():
+        return f"{name} {base_dir / value} is not a file"
+    return ""
 
 
 _RULES: tuple[Callable[[Resolved], Problem | None], ...] = (
     _timeouts,
     _certificate_over_http,
     _encryption_impossible,
+    _basic_over_http,
+    _unencrypted_http,
+    _ca_bundle,
+    _certificate_files,
 )

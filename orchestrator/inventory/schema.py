@@ -126,6 +126,7 @@ class Settings(_Node):
     read_timeout: Timeout | None = None
     operation_timeout: Timeout | None = None
     encryption: EncryptionName | None = None
+    allow_basic_over_http: Annotated[bool, Strict()] | None = None
     vars: dict[VarName, Any] | None = None
     roles: list[RoleName] | None = None
 
@@ -168,4 +169,5 @@ CONNECTION_KEYS: tuple[str, ...] = (
     "read_timeout",
     "operation_timeout",
     "encryption",
+    "allow_basic_over_http",
 )

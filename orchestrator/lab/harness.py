@@ -147,6 +147,11 @@ class RunningLab:
             connection["port"] = first.port
         if self.server.ca_path is not None:
             connection["cert_validation"] = os.path.relpath(self.server.ca_path, inventory_dir)
+        elif self.options.auth == "basic":
+            # basic cannot encrypt messages (pypsrp refuses it unless encryption: never), and
+            # the orchestrator refuses clear text over http unless the inventory says so: the
+            # lab's loopback is where that choice is the operator's to make
+            connection |= {"encryption": "never", "allow_basic_over_http": True}
         return {
             "credentials": {
                 "lab_operator": {

@@ -26,6 +26,7 @@ from pydantic import Field, field_validator
 from orchestrator.commands import Command
 from orchestrator.errors import StepError
 from orchestrator.modules.base import Expression, ModuleSpec
+from orchestrator.modules.bound import bound, probed
 from orchestrator.modules.probe import ProbeChoice
 from orchestrator.modules.probes import chosen_probe, probe_samples
 from orchestrator.modules.protocol import Diff, DiffKind, Logic, ModuleTraits, StepContext
@@ -53,11 +54,13 @@ class Args(ProbeChoice):
 
 
 class Checked:
-    """What the probe read, and whether `that` held over it."""
+    """What the probe read, whether `that` held over it, and `that` as people read it (its
+    variables written as their values, `modules.bound`; "" when not known)."""
 
-    def __init__(self, values: dict[str, Any], holds: bool) -> None:
+    def __init__(self, values: dict[str, Any], holds: bool, that: str = "") -> None:
         self.values = values
         self.holds = holds
+        self.that = that
 
 
 class Assertion(ModuleTraits):
@@ -75,13 +78,17 @@ class Assertion(ModuleTraits):
             holds = bool(evaluate(args.that, {**ctx.variables, **values}))
         except TemplateError as exc:
             raise StepError(f"that {args.that!r}: {exc}") from None
-        return Checked(values, holds)
+        variables = {k: v for k, v in ctx.variables.items() if k not in values}
+        return Checked(values, holds, bound(args.that, variables))
 
     def diff(self, args: Args, state: Checked) -> Diff:
-        """Holds: no change. Does not: a failure to come (apply refuses)."""
+        """Holds: no change. Does not: a failure to come (apply refuses). The summary gives
+        `that` with its variables' values and what the probe read."""
+        read = probed(args.that, state.values)
+        that = (state.that or args.that) + (f" (probed: {read})" if read else "")
         if state.holds:
-            return Diff(DiffKind.NONE, f"holds: {args.that}", state.values)
-        return Diff(DiffKind.CHANGE, args.msg or f"does not hold: {args.that}", state.values)
+            return Diff(DiffKind.NONE, f"holds: {that}", state.values)
+        return Diff(DiffKind.CHANGE, args.msg or f"does not hold: {that}", state.values)
 
     def apply(self, args: Args, state: Checked, _ctx: StepContext) -> Logic[None]:
         """A precondition that does not hold fails the step; nothing is sent."""

@@ -26,6 +26,7 @@ from orchestrator.commands import Command
 from orchestrator.durations import Duration, format_duration
 from orchestrator.errors import StepError
 from orchestrator.modules.base import ArgsModel, Expression, ModuleSpec
+from orchestrator.modules.bound import bound, probed
 from orchestrator.modules.probes import PROBES, READERS, chosen_probe, probe_samples
 from orchestrator.modules.protocol import (
     Diff,
@@ -124,10 +125,16 @@ class Args(ArgsModel):
 
 @dataclass(frozen=True)
 class WaitState:
-    """The probe's values, and whether `until` held over them."""
+    """The probe's values, whether `until` held over them, and `until` as people read it
+    (its variables written as their values, `modules.bound`; "" when not known)."""
 
     values: Mapping[str, Any]
     holds: bool
+    until: str = ""
+
+    def shown(self, args: Args) -> str:
+        """`until` with its variables' values, else as written."""
+        return self.until or args.until
 
 
 def _poll(args: Args, ctx: StepContext) -> Logic[dict[str, Any]]:
@@ -183,14 +190,21 @@ class WaitFor(ModuleTraits):
     def probe(self, args: Args, ctx: StepContext) -> Logic[WaitState]:
         """Poll the probe once and evaluate `until`."""
         values = yield from _poll(args, ctx)
-        return WaitState(values, _holds(args, ctx, values))
+        variables = {k: v for k, v in ctx.variables.items() if k not in values}
+        return WaitState(values, _holds(args, ctx, values), bound(args.until, variables))
 
     def diff(self, args: Args, state: WaitState) -> Diff:
-        """Nothing to wait for when `until` holds; else a wait."""
+        """Nothing to wait for when `until` holds; else a wait. The summary gives `until` with
+        its variables' values and what the probe read: `wait until aware_ratio >= 0.98
+        (probed: aware_ratio = 0.4; at most 1h50m)`."""
+        until = state.shown(args)
+        read = probed(args.until, state.values)
         if state.holds:
-            return Diff(DiffKind.NONE, f"{args.until}: holds already", dict(state.values))
-        summary = f"wait until {args.until} (at most {format_duration(args.timeout)})"
-        return Diff(DiffKind.CHANGE, summary, dict(state.values), {"until": args.until})
+            summary = f"{until}: holds already" + (f" (probed: {read})" if read else "")
+            return Diff(DiffKind.NONE, summary, dict(state.values))
+        at_most = f"at most {format_duration(args.timeout)}"
+        summary = f"wait until {until} ({f'probed: {read}; ' if read else ''}{at_most})"
+        return Diff(DiffKind.CHANGE, summary, dict(state.values), {"until": until})
 
     def apply(self, args: Args, state: WaitState, ctx: StepContext) -> Logic[None]:
         """Poll every interval until `until` holds; StepError at the timeout."""
@@ -203,7 +217,7 @@ class WaitFor(ModuleTraits):
             if remaining <= 0:
                 raise StepError(
                     f"timed out after {format_duration(args.timeout)} waiting until"
-                    f" {args.until} ({_message(args, values)})"
+                    f" {state.shown(args)} ({_message(args, values)})"
                 )
             yield Wait(min(args.interval.total_seconds(), remaining))
             values = yield from _poll(args, ctx)

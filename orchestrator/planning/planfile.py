@@ -5,6 +5,10 @@ inventory, -e values and --limit, each with a sha256 digest of its content), wha
 step would do, and a per-host fingerprint of every stable value probed there. `run --plan`
 refuses a plan whose inputs changed, and a host whose fingerprint drifted. It holds no secret:
 predictions come from events, which hold none, and -e values are checked by digest only.
+
+Input files are named relative to the working directory where planned (when inside it), and
+found relative to the working directory where applied: a plan made in one checkout (a CI job)
+applies in another. The digests, not the paths, say whether they are the same files.
 """
 
 from __future__ import annotations
@@ -19,12 +23,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from orchestrator import __version__
 from orchestrator.errors import InputError, Location
 from orchestrator.inputfile import read_input_file
 
 MAX_PLAN_BYTES = 64 * 1_048_576  # thousands of hosts x steps stay far below it
 PLAN_FORMAT = "orchestrator-plan"
-PLAN_VERSION = 1
+PLAN_VERSION = 2
+"""2: input paths relative to the working directory when inside it (1: always absolute)."""
 
 
 class _Frozen(BaseModel):
@@ -34,8 +40,15 @@ class _Frozen(BaseModel):
 class InputFile(_Frozen):
     """A file the plan was made from."""
 
-    path: str = Field(description="absolute path when planned")
+    path: str = Field(
+        description="relative to the working directory, with '/', when planned inside it;"
+        " else absolute"
+    )
     sha256: str
+
+    def local(self, cwd: Path) -> Path:
+        """Where this file is for a plan applied in `cwd`."""
+        return local_path(self.path, cwd)
 
 
 class PlannedStep(_Frozen):
@@ -71,6 +84,31 @@ class PlanFile(_Frozen):
     def for_host(self, host: str) -> list[PlannedStep]:
         """This host's planned steps, in order."""
         return [s for s in self.steps if s.host == host]
+
+
+def portable_path(path: Path, cwd: Path) -> str:
+    """How a plan file names an input: relative to `cwd` (with '/') when the file is inside it,
+    as typed (a symlinked folder of the checkout stays named through the link); else absolute."""
+    full = cwd / path
+    if ".." not in full.parts and full.is_relative_to(cwd):
+        return full.relative_to(cwd).as_posix()
+    real, root = full.resolve(), cwd.resolve()
+    if real.is_relative_to(root):
+        return real.relative_to(root).as_posix()
+    return str(real)
+
+
+def local_path(recorded: str, cwd: Path) -> Path:
+    """A path as a plan file names it, on this machine: a relative one from `cwd`."""
+    return cwd / recorded
+
+
+def portable_argument(argument: str, cwd: Path) -> str:
+    """An `-e`/`--limit` argument as a plan file keeps it: `@FILE` with FILE as portable_path
+    names it (both are read relative to the working directory); any other argument as is."""
+    if not argument.startswith("@") or argument == "@":
+        return argument
+    return "@" + portable_path(Path(argument[1:]), cwd)
 
 
 def write_plan(plan: PlanFile, path: Path) -> None:
@@ -123,10 +161,20 @@ def _check_header(data: Any, where: Location) -> None:
             hint="make one with `orchestrator plan --out`",
         )
     version = data.get("version")
-    if version != PLAN_VERSION:
-        raise InputError.single(
-            f"{where.file} is a plan file of version {version}; this orchestrator reads"
-            f" version {PLAN_VERSION}",
-            location=where,
-            hint="plan again with this orchestrator",
-        )
+    if version == PLAN_VERSION:
+        return
+    if not isinstance(version, int) or isinstance(version, bool):
+        made, hint = f"has no valid version ({version!r})", "plan again with `orchestrator plan`"
+    elif version < PLAN_VERSION:
+        made = f"is a plan file of version {version}, made by an older orchestrator"
+        hint = "plan again with this orchestrator (`orchestrator plan --out`)"
+    else:
+        made = f"is a plan file of version {version}, made by a newer orchestrator"
+        hint = "apply it with the orchestrator that made it, or plan again with this one"
+    raise InputError.single(
+        f"{where.file} {made} ({data.get('orchestrator_version', 'unknown')});"
+        f" this orchestrator ({__version__}) reads version {PLAN_VERSION}",
+        location=where,
+        field="version",
+        hint=hint,
+    )

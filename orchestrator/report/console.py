@@ -15,9 +15,14 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from orchestrator.engine import events as ev
+from orchestrator.report.document import ReportDocument
 from orchestrator.report.recap import STATUS_STYLE, Recap
+from orchestrator.report.sids import name_sids
+from orchestrator.report.verdict import result_good, result_text
+from orchestrator.report.view import when
 
 # Which probe values make a progress bar: (done, total) pairs, first match wins.
 _BARS = (("checked_in", "total"), ("aware", "total"), ("uninstalled", "total"))
@@ -61,7 +66,7 @@ class ConsoleObserver:
     def _finished(self, event: ev.HostStepFinished) -> None:
         style = STATUS_STYLE[event.status]
         label = f"[{style}]{event.status.value:<11}[/]"
-        detail = event.error or event.summary
+        detail = name_sids(event.error or event.summary)
         extra = f" [dim](attempt {event.attempts})[/]" if event.attempts > 1 else ""
         ignored = " [dim]...ignoring[/]" if event.ignored else ""
         self._print(f"  {label} {event.host}  {_escape(detail)}{extra}{ignored}")
@@ -105,9 +110,9 @@ class ConsoleObserver:
         )
 
     def _window_opened(self, event: ev.WindowOpened) -> None:
-        local = event.deadline.astimezone().strftime("%H:%M:%S")
         self._print(
-            f"\n[bold magenta]WINDOW[/] {event.window}: everything in it is undone by {local}"
+            f"\n[bold magenta]WINDOW[/] {event.window}: everything in it is undone by"
+            f" {when(event.deadline)}"
             f" [dim](revert budget {event.revert_budget:.0f}s)[/]"
         )
 
@@ -157,6 +162,12 @@ def _bar_values(values: Mapping[str, Any]) -> tuple[int, int] | None:
 
 def _escape(text: str) -> str:
     return text.replace("[", "\\[")
+
+
+def print_result(console: Console, doc: ReportDocument) -> None:
+    """`Result: ...`, the wording every report uses (report.verdict), after the recap."""
+    style = "bold green" if result_good(doc) else "bold red"
+    console.print(Text(f"Result: {result_text(doc)}", style=style), highlight=False)
 
 
 def recap_table(recap: Recap) -> Table:

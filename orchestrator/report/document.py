@@ -139,6 +139,7 @@ class ReportDocument:
     escrows: list[EscrowInfo] = field(default_factory=list)
     aborted: str = ""
     exit_code: int | None = None
+    notices: tuple[str, ...] = ()  # security notices on the hosts reached (cert validation off)
 
     def result(self, step_index: int, host: str) -> Result | None:
         """The result of a step on a host, if there is one."""
@@ -166,11 +167,14 @@ def skeleton(
     playbook: Playbook,
     inventory_path: str,
     targets: Sequence[Sequence[str]] = (),
+    *,
+    notices: Sequence[str] = (),
 ) -> ReportDocument:
     """A document holding the playbook's steps and windows, before any event.
 
     `targets`: per step (in order), the hosts it selects; a host that left the run earlier
-    is then still owed a result (reported as not run) in every later step.
+    is then still owed a result (reported as not run) in every later step. `notices`: the
+    preparation's security notices, shown near the top of every report.
     """
     steps = [
         StepInfo(
@@ -189,7 +193,13 @@ def skeleton(
         for w in playbook.windows()
     ]
     return ReportDocument(
-        kind, playbook.name, playbook.path, inventory_path, steps=steps, windows=windows
+        kind,
+        playbook.name,
+        playbook.path,
+        inventory_path,
+        steps=steps,
+        windows=windows,
+        notices=tuple(notices),
     )
 
 

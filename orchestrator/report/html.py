@@ -10,8 +10,10 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 
 from orchestrator.report import view
+from orchestrator.report.diff import change_lines
 from orchestrator.report.document import FAILING, ReportDocument, Result, StepInfo, WindowInfo
 from orchestrator.report.html_assets import SCRIPT, STYLE
+from orchestrator.report.verdict import result_good, result_text
 
 
 def render_html(doc: ReportDocument) -> str:
@@ -21,6 +23,7 @@ def render_html(doc: ReportDocument) -> str:
         for part in [
             _header(doc),
             "<main>",
+            _notices(doc),
             _preflight(doc),
             _escrows(doc),
             _grid(doc),
@@ -47,7 +50,7 @@ def _e(value: object) -> str:
 
 
 def _header(doc: ReportDocument) -> str:
-    verdict_class = "bad" if doc.failed else "good"
+    verdict_class = "good" if result_good(doc) else "bad"
     facts = [
         ("playbook", f"{_e(doc.playbook)} <code>{_e(doc.playbook_path)}</code>"),
         ("inventory", f"<code>{_e(doc.inventory_path)}</code>"),
@@ -60,7 +63,7 @@ def _header(doc: ReportDocument) -> str:
     ]
     return (
         f"<header>\n<h1>{_e(view.title(doc))}</h1>\n"
-        f'<p class="verdict {verdict_class}">{_e(view.verdict(doc))}</p>\n'
+        f'<p class="verdict {verdict_class}">Result: {_e(result_text(doc))}</p>\n'
         + _facts(facts)
         + _counts(doc)
         + "</header>"
@@ -83,6 +86,14 @@ def _counts(doc: ReportDocument) -> str:
     if not items:
         return '<p class="muted">No result was recorded.</p>\n'
     return f'<ul class="counts">{"".join(items)}</ul>\n'
+
+
+def _notices(doc: ReportDocument) -> str:
+    """Security notices (e.g. certificate validation off); nothing when there are none."""
+    if not doc.notices:
+        return ""
+    items = "".join(f'<p class="verdict bad">⚠ {_e(n)}</p>\n' for n in doc.notices)
+    return f'<section id="notices">\n<h2>Security notices</h2>\n{items}</section>'
 
 
 # -- credential preflight ----------------------------------------------------------------------
@@ -156,7 +167,7 @@ def _grid_cell(doc: ReportDocument, result: Result | None, targeted: bool) -> st
         if not targeted:
             return '<td class="o-none" title="not targeted">·</td>'
         return f'<td class="o o-not-run" title="{_e(view.not_run_reason(doc))}">{view.NOT_RUN}</td>'
-    tooltip = " — ".join(t for t in (view.safe_text(result.summary), view.detail(result)) if t)
+    tooltip = " — ".join(t for t in (view.summary(result), view.detail(result)) if t)
     label = _e(result.outcome.value) + (" (ignored)" if result.ignored else "")
     return f'<td class="o o-{result.outcome.value}" title="{_e(tooltip)}">{label}</td>'
 
@@ -290,7 +301,7 @@ def _step_section(doc: ReportDocument, step: StepInfo) -> str:
     results = view.results_for(doc, step)
     rows = [_detail_row(doc, host, results.get(host)) for host in view.targets_of(doc, step)]
     table = (
-        _table(["host", "outcome", "summary", "before → after", "reason / error"], rows)
+        _table(["host", "outcome", "summary", "change", "reason / error"], rows)
         if rows
         else '<p class="muted">No host was targeted.</p>\n'
     )
@@ -305,14 +316,24 @@ def _detail_row(doc: ReportDocument, host: str, result: Result | None) -> list[s
         outcome = f'<span class="o o-not-run">{view.NOT_RUN}</span>'
         return [_e(host), outcome, "", "", _e(view.not_run_reason(doc))]
     ignored = ' <span class="ignored">(ignored)</span>' if result.ignored else ""
-    change = view.change(result)
     return [
         _e(host),
         f'<span class="o o-{result.outcome.value}">{_e(result.outcome.value)}</span>{ignored}',
-        _e(result.summary),
-        f"<code>{_e(change)}</code>" if change else "",
+        _e(view.summary(result)),
+        _changes(change_lines(result.before, result.after)),
         _e(view.detail(result)),
     ]
+
+
+_DIFF_CLASS = {"~": "d-changed", "+": "d-added", "-": "d-removed"}
+
+
+def _changes(lines: Sequence[str]) -> str:
+    """A diff, a line each, marked for colour; the count of hidden fields muted."""
+    shown = [
+        f'<code class="{_DIFF_CLASS.get(line[:1], "muted")}">{_e(line)}</code>' for line in lines
+    ]
+    return "<br>".join(shown)
 
 
 # -- primitives --------------------------------------------------------------------------------

@@ -17,6 +17,9 @@ th, td { border: 1px solid var(--line); padding: .25rem .5rem; text-align: left;
 thead th { background: #f4f4f4; }
 code { font: 12px/1.4 ui-monospace, "Cascadia Mono", Consolas, monospace;
   overflow-wrap: anywhere; }
+code.d-added { color: var(--ok); }
+code.d-removed { color: var(--bad); }
+code.d-changed { color: var(--changed); }
 .verdict { font-weight: 600; padding: .3rem .6rem; display: inline-block; border-radius: 4px; }
 .verdict.good { background: #e8f5e9; color: var(--ok); }
 .verdict.bad { background: #ffebee; color: var(--bad); }

@@ -43,6 +43,7 @@ def report_data(doc: ReportDocument) -> dict[str, Any]:
         "failed": doc.failed,
         "aborted": safe_text(doc.aborted),
         "exit_code": doc.exit_code,
+        "notices": [safe_text(n) for n in doc.notices],
         "counts": {o.value: counts.get(o.value, 0) for o in Outcome},
         "hosts": [safe_text(h) for h in doc.hosts],
         "credentials": [_credential(c) for c in doc.credentials],
@@ -294,6 +295,10 @@ def report_schema() -> dict[str, Any]:
                 "type": ["integer", "null"],
                 "description": "the command's exit code, when known",
             },
+            "notices": _names(
+                "security notices on the hosts reached, e.g. certificate validation turned off;"
+                " empty when there are none"
+            ),
             "counts": _object(
                 "how many results have each outcome",
                 {

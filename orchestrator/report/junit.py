@@ -13,6 +13,7 @@ from datetime import datetime
 from xml.etree import ElementTree as ET  # builds XML only, never parses any
 
 from orchestrator.report import view
+from orchestrator.report.diff import change_lines
 from orchestrator.report.document import Outcome, ReportDocument, Result, StepInfo
 
 
@@ -110,7 +111,7 @@ def _case(
         return Verdict.ERROR
     _properties(case, **_result_properties(result))
     verdict = verdict_of(result)
-    problem = view.detail(result) or view.safe_text(result.summary) or result.outcome.value
+    problem = view.detail(result) or view.summary(result) or result.outcome.value
     message = _clean(problem.splitlines()[0] if problem else "")
     if verdict is Verdict.FAILURE:
         failure = ET.SubElement(case, "failure", type=result.outcome.value, message=message)
@@ -140,8 +141,8 @@ def _result_properties(result: Result) -> dict[str, str]:
 
 
 def _system_out(result: Result, *, with_detail: bool) -> str:
-    """The summary, the change and (when asked) the reason or error, one per line."""
-    lines = [view.safe_text(result.summary), view.change(result)]
+    """The summary, what changes and (when asked) the reason or error, one per line."""
+    lines = [view.summary(result), *change_lines(result.before, result.after)]
     if with_detail:
         lines.append(view.detail(result))
     return "\n".join(line for line in lines if line)

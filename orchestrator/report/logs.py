@@ -7,6 +7,7 @@ from typing import Any
 import structlog
 
 from orchestrator.engine import events as ev
+from orchestrator.report.view import iso
 
 
 class LogObserver:
@@ -81,7 +82,7 @@ class LogObserver:
         self.log.info(
             "window.opened",
             window=event.window,
-            deadline=event.deadline.isoformat(),
+            deadline=iso(event.deadline),  # machines' form: ISO 8601 in UTC, `Z`
             revert_budget=round(event.revert_budget, 1),
             budget=event.budget_explained,
         )

@@ -6,7 +6,9 @@ import re
 from collections.abc import Iterable, Sequence
 
 from orchestrator.report import view
+from orchestrator.report.diff import change_lines
 from orchestrator.report.document import FAILING, ReportDocument, StepInfo
+from orchestrator.report.verdict import result_text
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _ESCAPING_BACKSLASH = re.compile(r"\\(?=[!-/:-@\[-`{-~])")  # one Markdown would read as an escape
@@ -16,6 +18,7 @@ def render_markdown(doc: ReportDocument) -> str:
     """The whole report as GitHub-flavoured Markdown."""
     sections = [
         _header(doc),
+        _notices(doc),
         _credentials(doc),
         _escrows(doc),
         _windows(doc),
@@ -29,7 +32,6 @@ def render_markdown(doc: ReportDocument) -> str:
 
 
 def _header(doc: ReportDocument) -> str:
-    exit_code = f" (exit code {doc.exit_code})" if doc.exit_code is not None else ""
     size = f"{_plural(len(view.all_hosts(doc)), 'host')}, {_plural(len(doc.steps), 'step')}"
     lines = [
         f"# {_inline(view.title(doc))}",
@@ -39,10 +41,17 @@ def _header(doc: ReportDocument) -> str:
         f"- **Run id:** {_code(doc.run_id) if doc.run_id else '-'}",
         f"- **Started:** {view.when(doc.started)}",
         f"- **Finished:** {view.when(doc.finished)}",
-        f"- **Result:** {_inline(view.verdict(doc))}{exit_code}",
+        f"- **Result:** {_inline(result_text(doc))}",
         f"- **Summary:** {view.counts_text(doc)} ({size})",
     ]
     return "\n".join(lines)
+
+
+def _notices(doc: ReportDocument) -> str:
+    """Security notices (e.g. certificate validation off); nothing when there are none."""
+    if not doc.notices:
+        return ""
+    return "## Security notices\n\n" + "\n".join(f"- ⚠ {_inline(n)}" for n in doc.notices)
 
 
 def _credentials(doc: ReportDocument) -> str:
@@ -114,18 +123,23 @@ def _step(doc: ReportDocument, step: StepInfo) -> str:
             continue
         outcome = result.outcome.value
         shown = f"**{outcome}**" if result.outcome in FAILING and not result.ignored else outcome
-        before_after = view.change(result)
         rows.append(
             [
                 host,
                 shown,
-                view.safe_text(result.summary),
-                _code(before_after, in_cell=True),
+                view.summary(result),
+                _changes(change_lines(result.before, result.after)),
                 view.detail(result),
             ]
         )
-    headers = ["host", "outcome", "summary", "before → after", "reason / error"]
+    headers = ["host", "outcome", "summary", "change", "reason / error"]
     return f"{heading}\n\n{facts}\n\n" + _table(headers, rows, escape=(0, 2, 4))
+
+
+def _changes(lines: Sequence[str]) -> str:
+    """A diff in one cell: a code span per line; the count of hidden fields in italics."""
+    shown = [f"_{line}_" if line.startswith("(") else _code(line, in_cell=True) for line in lines]
+    return "<br>".join(shown)
 
 
 def _step_title(step: StepInfo) -> str:

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from orchestrator.report import view
+from orchestrator.report.diff import change_lines
 from orchestrator.report.document import ReportDocument, StepInfo
+from orchestrator.report.verdict import result_text
 
 _INDENT = "    "
 
 
 def render_text(doc: ReportDocument) -> str:
     """The whole report as plain text."""
-    parts = [_header(doc), _credentials(doc), _escrows(doc), _windows(doc), _irreversible(doc)]
+    parts = [
+        _header(doc),
+        _notices(doc),
+        _credentials(doc),
+        _escrows(doc),
+        _windows(doc),
+        _irreversible(doc),
+    ]
     return "\n\n".join(p for p in [*parts, _steps(doc)] if p) + "\n"
 
 
@@ -28,17 +37,24 @@ def _one_line(text: str) -> str:
 
 
 def _header(doc: ReportDocument) -> str:
-    exit_code = f" (exit code {doc.exit_code})" if doc.exit_code is not None else ""
     pairs = [
         ("Playbook", doc.playbook_path),
         ("Inventory", doc.inventory_path),
         ("Run id", doc.run_id or "-"),
         ("Started", view.when(doc.started)),
         ("Finished", view.when(doc.finished)),
-        ("Result", view.verdict(doc) + exit_code),
+        ("Result", result_text(doc)),
         ("Summary", view.counts_text(doc)),
     ]
     return _heading(_one_line(view.title(doc)), "=") + "\n" + _labelled(pairs)
+
+
+def _notices(doc: ReportDocument) -> str:
+    """Security notices (e.g. certificate validation off); nothing when there are none."""
+    if not doc.notices:
+        return ""
+    lines = "\n".join(f"  ! {_one_line(n)}" for n in doc.notices)
+    return _heading("Security notices") + "\n" + lines
 
 
 def _credentials(doc: ReportDocument) -> str:
@@ -98,7 +114,8 @@ def _step(doc: ReportDocument, step: StepInfo) -> str:
         if result is None:
             lines.append(f"  {host:<{width}}  {view.NOT_RUN:<15}  {view.not_run_reason(doc)}")
             continue
-        texts = [view.safe_text(result.summary), view.change(result), view.detail(result)]
+        texts = [view.summary(result), *change_lines(result.before, result.after)]
+        texts.append(view.detail(result))
         first, *rest = [line for t in texts for line in t.splitlines()] or [""]
         lines.append(f"  {host:<{width}}  {result.outcome.value:<15}  {first}".rstrip())
         lines += [f"  {'':<{width}}  {'':<15}  {line}" for line in rest]

@@ -1,8 +1,10 @@
 """Read-only views of a ReportDocument that every file format shares.
 
 Which steps and hosts a report shows, the text of values, times and durations: one answer for
-Markdown, HTML, JSON and JUnit alike. Values are rendered defensively: a `Secret` that reached
-a document by mistake still prints as `********`.
+Markdown, HTML, JSON, JUnit and the console alike (what changed: `report.diff`; how it ended:
+`report.verdict`). Values are rendered defensively: a `Secret` that reached a document by
+mistake still prints as `********`. Text for people names well-known SIDs (`report.sids`);
+JSON keeps them raw.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from orchestrator.report.document import (
     StepInfo,
     WindowInfo,
 )
+from orchestrator.report.sids import name_sids
 from orchestrator.secrets import REDACTED, Secret
 
 NOT_RUN = "not run"
@@ -72,16 +75,19 @@ def _key(key: str) -> str:
     return key if _IDENTIFIER.match(key) else json.dumps(key, ensure_ascii=False)
 
 
-def change(result: Result) -> str:
-    """`before → after`, or nothing when the result carries no state."""
-    if not result.before and not result.after:
-        return ""
-    return f"{compact(result.before)} → {compact(result.after)}"
+def for_people(value: object) -> str:
+    """Text for people: a Secret redacted, each well-known SID named."""
+    return name_sids(safe_text(value))
+
+
+def summary(result: Result) -> str:
+    """The result's one-line summary, for people."""
+    return for_people(result.summary)
 
 
 def detail(result: Result) -> str:
     """Why the result is what it is: the reason and the error, when there are any."""
-    parts = [safe_text(result.reason), safe_text(result.error)]
+    parts = [for_people(result.reason), for_people(result.error)]
     if result.ignored:
         parts.append("(ignored: the step says ignore_errors)")
     if result.attempts > 1:
@@ -90,22 +96,30 @@ def detail(result: Result) -> str:
 
 
 # -- times -------------------------------------------------------------------------------------
+# One form for people, one for machines (docs/reports.md, "Times"). People read
+# `2026-03-01 09:00:05 UTC` in every format and on the console: a window's deadline is shared by
+# operators in different zones and checked against the targets' clocks, so no local time is
+# shown. Machines (JSON) read ISO 8601 in UTC with a `Z`.
+
+PEOPLE_TIME = "%Y-%m-%d %H:%M:%S UTC"
+
+
+def _utc(moment: datetime) -> datetime:
+    """The moment in UTC; a naive datetime is taken as UTC already."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC)
 
 
 def iso(moment: datetime | None) -> str | None:
-    """ISO 8601 in UTC with a `Z`; naive datetimes are taken as UTC already."""
+    """A moment for machines: ISO 8601 in UTC with a `Z`, or None when unknown."""
     if moment is None:
         return None
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return _utc(moment).isoformat().replace("+00:00", "Z")
 
 
 def when(moment: datetime | None) -> str:
-    """A moment for people: `2026-03-01 10:00:05 UTC`, or `-`."""
-    if moment is None:
-        return "-"
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    """A moment for people: `2026-03-01 10:00:05 UTC`, or `-` when unknown."""
+    return "-" if moment is None else _utc(moment).strftime(PEOPLE_TIME)
 
 
 def duration(seconds: float) -> str:
@@ -259,17 +273,6 @@ def counts_text(doc: ReportDocument) -> str:
     counts = doc.counts()
     parts = [f"{counts[o.value]} {o.value}" for o in outcome_order(doc) if counts.get(o.value)]
     return ", ".join(parts) if parts else "no results"
-
-
-def verdict(doc: ReportDocument) -> str:
-    """One phrase for the whole run or plan."""
-    if doc.aborted:
-        return f"stopped early: {safe_text(doc.aborted)}"
-    if doc.failed:
-        return "failed" if doc.kind == "run" else "has failures"
-    if doc.kind == "run" and doc.finished is None:
-        return "did not finish"
-    return "succeeded" if doc.kind == "run" else "complete"
 
 
 def title(doc: ReportDocument) -> str:

@@ -140,7 +140,7 @@ def test_a_wrong_operator_password_costs_one_failed_logon(
 ) -> None:
     """Exit 5; the operator's badPwdCount goes up by exactly one, not once per host."""
     lab, inventory = _frozen(lab_factory, tmp_path, "tb1-lockout")
-    (inventory.parent / PASSWORD_FILE).write_text("wrong\n")
+    (inventory.parent / PASSWORD_FILE).write_text("wrong-password\n")
     code, data, stderr = _json(inventory)
     assert code == 5, stderr
     view = lab.backend.ad_account("labadmin")

@@ -116,7 +116,7 @@ def test_a_wrong_password_costs_one_failed_logon_then_the_right_one_works(
 ) -> None:
     """run or plan with a wrong operator password: exit 5, badPwdCount up by exactly one (not
     one per CAP); with the right password the same command then succeeds."""
-    site.password("wrong")
+    site.password("wrong-password")
     args = [command, str(site.window.playbook), "-i", str(site.window.inventory), "-e",
             "poll_interval=1s"]  # fmt: skip
     if command == "run":
@@ -134,7 +134,7 @@ def test_a_wrong_password_costs_one_failed_logon_then_the_right_one_works(
 def test_a_run_stopped_by_a_wrong_password_is_finished_in_the_journal(site: Site) -> None:
     """The journal records the rejected run as ended (stopped at its first step on the DC),
     never as running."""
-    site.password("wrong")
+    site.password("wrong-password")
     run = site.window.run()
     code, err = run.finish()
     assert code == 5, err
@@ -149,7 +149,7 @@ def test_rollback_and_resume_with_a_wrong_password_cost_one_failed_logon(
     the first refusal (exit 5, badPwdCount +1, Guest still open); with the right one, Guest closes."""
     run_id = site.crash_in_the_window()
     before = site.bad_logons()
-    site.password("wrong")
+    site.password("wrong-password")
     extra = ["-e", "poll_interval=1s", "--yes"] if command == "resume" else []
     failed = site.window.command(command, run_id, *extra)
     assert failed.returncode == 5, failed.stdout + failed.stderr

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import timedelta
@@ -223,3 +224,35 @@ def test_no_secret_reaches_a_plan_or_its_reports(
     assert json.loads(result.stdout)["kind"] == "plan"
     for path in outputs:
         assert canary not in path.read_text(), path.name
+
+
+def test_a_guest_window_plan_reads_like_a_change_ticket(
+    frozen: tuple[RunningLab, Path], tmp_path: Path
+) -> None:
+    """Through pypsrp against the lab: only what changes (`enabled: false -> true`), Guest and
+    Users named, the wait's bound value, dated times and one result wording."""
+    lab, inventory = frozen
+    before = lab.backend.state_digest()
+    markdown = tmp_path / "plan.md"
+    result = _plan(
+        PLAYBOOKS / "guest-window.yml",
+        inventory,
+        "--detailed-exitcode",
+        "--report",
+        str(markdown),
+    )
+    assert result.returncode == 6, result.stdout[-3000:] + result.stderr
+    for shown in (result.stdout, markdown.read_text()):
+        assert "~ enabled: false -> true" in shown
+        assert "unchanged fields hidden)" in shown
+        assert "CN=Guest,CN=Users" not in shown  # an unchanged field of the Guest: hidden
+        assert '- distinguished_name: "CN=SMSClient_TB1,' in shown  # the deleted account's
+        assert '+ members: "S-1-5-21-*-501" (Guest)' in shown
+        assert "S-1-5-32-545 (BUILTIN\\Users)" in shown
+        assert "wait until aware_ratio >= 0.98 (" in shown
+        assert "min_checked_in_ratio" not in shown
+        assert "changes pending" in shown
+        assert "(exit 6 with --detailed-exitcode)" in shown
+        assert "complete (exit" not in shown
+        assert re.search(r"Started:\**\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", shown)
+    assert lab.backend.state_digest() == before

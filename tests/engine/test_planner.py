@@ -129,7 +129,7 @@ def test_a_rejected_credential_is_tried_once_and_exits_5(lab: RunningLab, tmp_pa
         tmp_path,
         "- {name: Running, hosts: client, service: {name: Clisvcl, state: started}}\n",
     )
-    (tmp_path / "lab" / "lab-operator.password").write_text("wrong\n")
+    (tmp_path / "lab" / "lab-operator.password").write_text("wrong-password\n")
     prepared = prepare(
         Request(prepared.playbook_path, tmp_path / "lab" / "inventory.yml"), interactive=False
     )
@@ -192,10 +192,10 @@ def test_a_damaged_plan_file_names_the_field(tmp_path: Path) -> None:
     path.write_text('{"format": "orchestrator-plan", "version": 9}')
     with pytest.raises(InputError, match="version 9"):
         read_plan(path)
-    path.write_text('{"format": "orchestrator-plan", "version": 1, "hosts": 3}')
+    path.write_text('{"format": "orchestrator-plan", "version": 2, "hosts": 3}')
     with pytest.raises(InputError) as info:
         read_plan(path)
     assert info.value.problems[0].field
     with pytest.raises(InputError, match="no plan file"):
         read_plan(tmp_path / "missing.json")
-    assert PlanFile.model_fields["version"].default == 1
+    assert PlanFile.model_fields["version"].default == 2

@@ -151,6 +151,8 @@ def test_http_scheme_changes_the_default_port(tmp_path: Path) -> None:
 
 def test_settings_convert_to_typed_values(tmp_path: Path) -> None:
     """Durations become timedeltas, choices Enums, a CA bundle a path beside the inventory."""
+    (tmp_path / "ca").mkdir()
+    (tmp_path / "ca" / "root.pem").write_text("-----BEGIN CERTIFICATE-----\n")  # must exist
     text = """\
     all:
       hosts:

@@ -44,7 +44,7 @@ def test_an_assertion_that_holds_changes_nothing(lab: DomainBackend) -> None:
     given = args("assert", path={"path": "HKLM:\\Software"}, that="exists and wanted", msg="m")
     outcome = Host(lab, "WKS0001").step("assert", given, _ctx("WKS0001", wanted=True))
     assert outcome.status is Status.OK
-    assert outcome.diff.summary == "holds: exists and wanted"
+    assert outcome.diff.summary == "holds: exists and true (probed: exists = true)"
 
 
 def test_an_assertion_that_fails_stops_with_its_message(lab: DomainBackend) -> None:

@@ -11,10 +11,12 @@ from orchestrator.lab.backend import DomainBackend
 from orchestrator.modules.base import ArgsModel
 from orchestrator.modules.protocol import StepContext
 from orchestrator.modules.wait_for import WaitFor
+from orchestrator.secrets import Secret
 from orchestrator.templating import Templar
 
 from .conftest import Host, args
 
+CANARY = "Canary-Wait-7731!"
 SMSMAN = "C:\\WINNT\\MS\\SMS\\Core\\Bin\\00000409\\Smsman.exe"
 
 
@@ -53,7 +55,9 @@ def test_polls_until_the_client_has_uninstalled(lab: DomainBackend) -> None:
     given = _sms_wait("uninstalled_ratio >= 1.0", clients=["WKS0001"])
     outcome = host.step("wait_for", given, _ctx(lab))
     assert outcome.status is Status.OK  # it waited, and changed nothing
-    assert outcome.diff.summary == "wait until uninstalled_ratio >= 1.0 (at most 1m)"
+    assert outcome.diff.summary == (
+        "wait until uninstalled_ratio >= 1.0 (probed: uninstalled_ratio = 0.0; at most 1m)"
+    )
     assert outcome.undo == ()
     assert host.sleeps == [2.0, 2.0, 2.0]  # Smsman runs 5 s on the lab clock
     assert [p.values["uninstalled"] for p in host.progress] == [0, 0, 0, 1]
@@ -70,6 +74,33 @@ def test_times_out_on_the_monotonic_clock(lab: DomainBackend) -> None:
         host.step("wait_for", given, _ctx(lab))
     assert host.sleeps == [60.0] * 5
     assert len(host.progress) == 6
+
+
+def test_the_summary_shows_the_values_the_names_are_bound_to(lab: DomainBackend) -> None:
+    """`until: aware_ratio >= wanted` reads `aware_ratio >= 0.98`, with the probed value."""
+    given = _sms_wait("aware_ratio >= wanted", account="CONTOSO\\SMSClient2_TB1")
+    host = Host(lab, "SITE1")
+    state = host.probe("wait_for", given, _ctx(lab, wanted=0.98))
+    diff = WaitFor().diff(given, state)  # type: ignore[arg-type]
+    assert diff.summary == (
+        "wait until aware_ratio >= 0.98 (probed: aware_ratio = 0.0; at most 1m)"
+    )
+    assert diff.after == {"until": "aware_ratio >= 0.98"}
+
+
+def test_a_name_bound_to_a_secret_is_never_substituted(lab: DomainBackend) -> None:
+    """A secret canary bound to a name in `until` stays that name in every summary."""
+    given = _sms_wait("aware_ratio >= wanted and token != none", timeout="2s", interval="1s")
+    host = Host(lab, "SITE1")
+    ctx = _ctx(lab, wanted=0.5, token=Secret(CANARY, "token"))
+    state = host.probe("wait_for", given, ctx)
+    diff = WaitFor().diff(given, state)  # type: ignore[arg-type]
+    assert diff.summary.startswith("wait until aware_ratio >= 0.5 and token != none (")
+    with pytest.raises(StepError) as timed_out:
+        host.step("wait_for", given, ctx)
+    for text in (diff.summary, repr(diff.after), str(timed_out.value)):
+        assert CANARY not in text
+        assert "token != none" in text
 
 
 def test_until_reads_playbook_variables(healthy: DomainBackend) -> None:

@@ -141,7 +141,7 @@ def test_missing_secrets_are_all_reported_before_any_host(tmp_path: Path) -> Non
         (f"{tmp_path}/play.yml:5:6", "secrets.c"),
     ]
     (tmp_path / "pw.txt").write_text("from-file\n")
-    resolved = SecretResolver(interactive=False, environ={"ORCH_TEST_UNSET": "x"}).resolve(
-        [r for r in requests if r.name != "c"]
-    )
+    resolved = SecretResolver(
+        interactive=False, environ={"ORCH_TEST_UNSET": "x-long-enough"}
+    ).resolve([r for r in requests if r.name != "c"])
     assert resolved["b"].reveal() == "from-file"

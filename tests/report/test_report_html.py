@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 import pytest
 
 from orchestrator.report.html import render_html
+from orchestrator.report.verdict import result_text
 from tests.report.sample_documents import (
     ABORT_REASON,
     RUN_HOSTS,
@@ -123,8 +124,9 @@ def test_markup_in_values_is_escaped(run_html: str) -> None:
 def test_header_summary(run_html: str) -> None:
     """The header names the run, its verdict and its counts, colour-coded by outcome."""
     assert "<h1>Run of Recover TB1</h1>" in run_html
-    verdict = f"stopped early: {html.escape(ABORT_REASON)}"
-    assert f'<p class="verdict bad">{verdict}</p>' in run_html
+    verdict = html.escape(result_text(run_document()))
+    assert verdict.startswith("failed, rollback incomplete — still open on cap1")
+    assert f'<p class="verdict bad">Result: {verdict}</p>' in run_html
     assert '<li class="o-unreachable">2 unreachable</li>' in run_html
     assert '<li class="o-deadline-missed">1 deadline-missed</li>' in run_html
     assert "<code>playbooks/recover.yml</code>" in run_html
@@ -195,10 +197,10 @@ def test_run_timeline_shows_close_against_deadline(run_html: str) -> None:
 
 
 def test_step_details_list_every_target(run_html: str) -> None:
-    """Each step has a section: its hosts, outcomes, before → after and reasons."""
+    """Each step has a section: its hosts, outcomes, what changes and reasons."""
     section = run_html[run_html.index('id="step-3"') : run_html.index('id="step-4"')]
     assert "<h3>3. Enable the local Guest</h3>" in section
-    assert "<code>{enabled: false} → {enabled: true}</code>" in section
+    assert '<code class="d-changed">~ enabled: false -&gt; true</code>' in section
     assert "Set-LocalUser: Access denied | code 5\nsecond line (after 3 attempts)" in section
     irreversible = run_html[run_html.index('id="step-2"') : run_html.index('id="step-3"')]
     assert "⚠ irreversible" in irreversible

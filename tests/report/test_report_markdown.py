@@ -50,7 +50,10 @@ def test_header_names_playbook_inventory_run_and_counts(run_md: str) -> None:
     assert "- **Playbook:** `playbooks/recover.yml`" in run_md
     assert "- **Inventory:** `inventory/site-tb1.yml`" in run_md
     assert "- **Run id:** `run-20260301-1`" in run_md
-    assert f"- **Result:** stopped early: {ABORT_REASON} (exit code 3)" in run_md
+    assert (
+        "- **Result:** failed, rollback incomplete — still open on cap1: its failsafe fires at"
+        " the deadline; finish with `orchestrator rollback run-20260301-1` (exit 3)"
+    ) in run_md
     assert (
         "- **Summary:** 1 ok, 1 changed, 2 failed, 2 unreachable, 1 rolled-back,"
         " 1 rollback-failed, 1 deadline-missed (8 hosts, 6 steps)"
@@ -61,7 +64,7 @@ def test_header_names_playbook_inventory_run_and_counts(run_md: str) -> None:
 def test_plan_header_and_counts_start_with_will_change(plan_md: str) -> None:
     """A plan is titled as one and counts its predictions, will-change first."""
     assert plan_md.startswith("# Plan of Recover TB1\n")
-    assert "- **Result:** complete (exit code 0)" in plan_md
+    assert "- **Result:** 5 changes pending, 1 unknown (exit 0)" in plan_md
     assert "- **Summary:** 5 will-change, 2 no-change, 1 unknown, 1 skipped" in plan_md
 
 
@@ -134,17 +137,17 @@ def test_irreversible_steps_are_flagged(run_md: str) -> None:
 
 
 def test_step_rows_carry_outcome_change_and_reason(run_md: str) -> None:
-    """Each host of a step: its outcome, its before → after, and why."""
+    """Each host of a step: its outcome, what it changed (only that), and why."""
     create = _section(run_md, "### 1. Create the new account")
     assert _row(create, "dc1")[1] == "changed"
     assert _row(create, "dc1")[3] == (
-        '`{exists: false} → {enabled: true, exists: true, password: "********"}`'
+        "`+ enabled: true`<br>`~ exists: false -> true`<br>`+ password: ********`"
     )
     guest = _section(run_md, "### 3. Enable the local Guest")
     assert _row(guest, "cap1")[1:] == [
         "**rollback-failed**",
         "enable Guest",
-        "`{enabled: false} → {enabled: true}`",
+        "`~ enabled: false -> true`",
         "Guest still enabled",
     ]
     assert _row(guest, "cap2")[1] == "**unreachable**"
