@@ -108,10 +108,23 @@ ReportOpt = Annotated[
     Path | None,
     typer.Option("--report", help="Write a report: .md, .html, .json or .txt (docs/reports.md)."),
 ]
-FormatOpt = Annotated[
+# `--format` is what a command prints, everywhere; the --report file's is --report-format.
+ReportFormatOpt = Annotated[
     str | None,
-    typer.Option("--format", help="The --report's format: text, markdown, html or json."),
+    typer.Option(
+        "--report-format",
+        help="The --report's format: text, markdown, html or json (default: by its extension).",
+    ),
 ]
+LogFormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--log-format",
+        help="Logs: console or json (default: json when stdout is not a terminal).",
+    ),
+]
+VerboseOpt = Annotated[int, typer.Option("--verbose", "-v", count=True, help="More detail.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Warnings and errors only.")]
 JunitOpt = Annotated[
     Path | None, typer.Option("--junit", help="Write JUnit XML: a testcase per host x step.")
 ]
@@ -141,7 +154,7 @@ def validate(
     extra_vars: ExtraVarsOpt = None,
     limit: LimitOpt = None,
     output_format: Annotated[
-        str, typer.Option("--format", help="text or json.", case_sensitive=False)
+        str, typer.Option("--format", help="What is printed: text or json.", case_sensitive=False)
     ] = "text",
 ) -> None:
     """Check playbooks (and, with -i, every host's arguments) without contacting any host."""
@@ -195,12 +208,9 @@ def run(  # noqa: PLR0917 -- typer maps each option to a parameter
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Do not ask before changing anything.")
     ] = False,
-    log_format: Annotated[
-        str | None,
-        typer.Option(help="console or json (default: json when stdout is not a terminal)."),
-    ] = None,
-    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More detail.")] = 0,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Warnings and errors only.")] = False,
+    log_format: LogFormatOpt = None,
+    verbose: VerboseOpt = 0,
+    quiet: QuietOpt = False,
     state_dir: StateDirOpt = None,
     break_lock: BreakLockOpt = False,
     plan: Annotated[
@@ -215,7 +225,10 @@ def run(  # noqa: PLR0917 -- typer maps each option to a parameter
         bool, typer.Option("--allow-drift", help="With --plan: run drifted hosts too.")
     ] = False,
     report: ReportOpt = None,
-    report_format: FormatOpt = None,
+    report_format: ReportFormatOpt = None,
+    old_report_format: Annotated[
+        str | None, typer.Option("--format", hidden=True, help="Deprecated: --report-format.")
+    ] = None,
     junit: JunitOpt = None,
     escrow: EscrowOpt = None,
 ) -> None:
@@ -232,8 +245,8 @@ def run(  # noqa: PLR0917 -- typer maps each option to a parameter
     from orchestrator.app.preparation import Request
     from orchestrator.app.run import RunOptions, run_playbook
 
-    if log_format not in (None, "console", "json"):
-        _fail_usage(f"--log-format must be console or json, not {log_format!r}")
+    _check_log_format(log_format)
+    report_format = _renamed("run --format", old_report_format, "--report-format", report_format)
     _check_report_flags(report, report_format)
     options = RunOptions(
         forks=forks,
@@ -276,10 +289,7 @@ def plan(  # noqa: PLR0917 -- typer maps each option to a parameter
         typer.Option("--format", help="What is printed: text, markdown, html or json."),
     ] = "text",
     report: ReportOpt = None,
-    report_format: Annotated[
-        str | None,
-        typer.Option("--report-format", help="The --report's format (default: by extension)."),
-    ] = None,
+    report_format: ReportFormatOpt = None,
     junit: JunitOpt = None,
     detailed_exitcode: Annotated[
         bool,
@@ -322,6 +332,21 @@ def plan(  # noqa: PLR0917 -- typer maps each option to a parameter
 
 
 _FORMATS = ("text", "markdown", "html", "json")
+
+
+def _renamed(old: str, old_value: str | None, new: str, new_value: str | None) -> str | None:
+    """A flag's value given under its old name (kept for one release) or its new one."""
+    if old_value is None:
+        return new_value
+    if new_value is not None:
+        _fail_usage(f"give {new} alone: {old} is its deprecated old name")
+    err.print(f"warning: {old} is deprecated and will be removed: use {new}", markup=False)
+    return old_value
+
+
+def _check_log_format(log_format: str | None) -> None:
+    if log_format not in (None, "console", "json"):
+        _fail_usage(f"--log-format must be console or json, not {log_format!r}")
 
 
 def _check_report_flags(report: Path | None, fmt: str | None) -> None:
@@ -381,13 +406,16 @@ def diagnose(  # noqa: PLR0917 -- typer maps each option to a parameter
 
 
 @app.command()
-def rollback(
+def rollback(  # noqa: PLR0917 -- typer maps each option to a parameter
     run_id: Annotated[str, typer.Argument(metavar="RUN", help="Run id (or a unique prefix).")],
     inventory: Annotated[
         Path | None, typer.Option("--inventory", "-i", help="Default: the run's own inventory.")
     ] = None,
     state_dir: StateDirOpt = None,
     break_lock: BreakLockOpt = False,
+    log_format: LogFormatOpt = None,
+    verbose: VerboseOpt = 0,
+    quiet: QuietOpt = False,
 ) -> None:
     """Undo everything a run left open: each change undone, verified, failsafes disarmed.
 
@@ -396,11 +424,18 @@ def rollback(
     rejected (one failed logon, no other host tried with it).
     """
     from orchestrator.app.rollback import rollback_run
+    from orchestrator.app.run import RunOptions, configure_logging
     from orchestrator.journal import Journal
     from orchestrator.journal import state_dir as resolve_state_dir
 
+    _check_log_format(log_format)
+    logs = RunOptions(
+        log_format=log_format,  # type: ignore[arg-type]  # checked just above
+        verbosity=-1 if quiet else verbose,
+    )
     with Journal.open(resolve_state_dir(state_dir)) as journal:
         record = journal.run(run_id)
+        configure_logging(logs, journal.redactor, out)
         code = rollback_run(
             journal, record, inventory_path=inventory, break_lock=break_lock, console=out
         )
@@ -413,7 +448,9 @@ def resume(  # noqa: PLR0917 -- typer maps each option to a parameter
     extra_vars: ExtraVarsOpt = None,
     forks: Annotated[int | None, typer.Option(help="Hosts worked on at once.", min=1)] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before changing.")] = False,
-    log_format: Annotated[str | None, typer.Option(help="console or json.")] = None,
+    log_format: LogFormatOpt = None,
+    verbose: VerboseOpt = 0,
+    quiet: QuietOpt = False,
     state_dir: StateDirOpt = None,
     break_lock: BreakLockOpt = False,
     escrow: EscrowOpt = None,
@@ -427,12 +464,12 @@ def resume(  # noqa: PLR0917 -- typer maps each option to a parameter
     from orchestrator.app.resume import resume as resume_run
     from orchestrator.app.run import RunOptions
 
-    if log_format not in (None, "console", "json"):
-        _fail_usage(f"--log-format must be console or json, not {log_format!r}")
+    _check_log_format(log_format)
     options = RunOptions(
         forks=forks,
         yes=yes,
         log_format=log_format,  # type: ignore[arg-type]  # checked just above
+        verbosity=-1 if quiet else verbose,
         state_dir=state_dir,
         break_lock=break_lock,
         escrow=_escrows(escrow),

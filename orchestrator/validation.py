@@ -40,9 +40,85 @@ def is_template(value: object) -> bool:
 
 
 def suggest(word: str, choices: Iterable[str]) -> str:
-    """`did you mean 'x'?` for the closest choice, or an empty string."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else ""
+    """`did you mean ...?` naming what `word` may have meant among `choices`, or "".
+
+    The close choices (difflib, case aside: a host `WKS0001` for `wks0001`), and for a word
+    ending in a number, the choices of the same stem and any number, shortened:
+    `did you mean 'wks001' or another of wks002, wks003 ... wks012 (12 named wks*)?`. Of those
+    numbered siblings, one is named on its own only when it is closer than the others.
+    """
+    names = list(dict.fromkeys(choices))
+    family = _numbered_like(word, names)
+    standout = _standout(word, family)
+    close = [c for c in _closest(word, names) if c not in family or c == standout]
+    options = [f"'{c}'" for c in close]
+    rest = [f for f in family if f not in close]  # a name is offered once
+    if len(rest) == 1:
+        options.append(f"'{rest[0]}'")
+    elif rest:
+        which = "another of" if len(rest) < len(family) else "one of"
+        stem = _stem(word, family)
+        options.append(f"{which} {_listing(rest)} ({len(family)} named {stem}*)")
+    return f"did you mean {_either(options)}?" if options else ""
+
+
+def _closest(word: str, names: Sequence[str]) -> list[str]:
+    """The closest name, compared without case, and up to two others about as close (a role
+    `client` beside a group `clients`); the same name in another case alone when there is one."""
+    by_lower: dict[str, list[str]] = {}
+    for name in names:
+        by_lower.setdefault(name.lower(), []).append(name)
+    found = difflib.get_close_matches(word.lower(), list(by_lower), n=3, cutoff=0.6)
+    scores = [_ratio(word, lower) for lower in found]
+    kept = [lower for lower, score in zip(found, scores, strict=True) if score >= scores[0] - 0.1]
+    if kept and kept[0] == word.lower():
+        kept = kept[:1]
+    return [name for lower in kept for name in by_lower[lower]]
+
+
+def _ratio(word: str, name: str) -> float:
+    return difflib.SequenceMatcher(None, word.lower(), name.lower()).ratio()
+
+
+_NUMBERED = re.compile(r"(.*\D)\d+")
+
+
+def _numbered_like(word: str, names: Sequence[str]) -> list[str]:
+    """The names made of `word`'s stem (case aside) and a number; [] for a word without one."""
+    match = _NUMBERED.fullmatch(word)
+    if match is None:
+        return []
+    sibling = re.compile(re.escape(match.group(1)) + r"\d+", re.IGNORECASE)
+    return [name for name in names if sibling.fullmatch(name)]
+
+
+def _standout(word: str, family: Sequence[str]) -> str | None:
+    """The sibling strictly closer to `word` than every other one, if there is one."""
+    scored = sorted(((_ratio(word, n), n) for n in family), reverse=True)
+    if not scored or (len(scored) > 1 and scored[0][0] == scored[1][0]):
+        return None
+    return scored[0][1]
+
+
+def _stem(word: str, family: Sequence[str]) -> str:
+    """The stem as the names spell it (`WKS` for `wks0001` among `WKS0001`...)."""
+    match = _NUMBERED.fullmatch(word)
+    length = len(match.group(1)) if match else 0
+    return family[0][:length]
+
+
+def _listing(names: Sequence[str]) -> str:
+    """`a, b, c, d`, or for more than four `a, b ... z`."""
+    if len(names) <= 4:
+        return ", ".join(names)
+    return f"{names[0]}, {names[1]} ... {names[-1]}"
+
+
+def _either(options: Sequence[str]) -> str:
+    """`a`, `a or b`, `a, b or c`."""
+    if len(options) == 1:
+        return options[0]
+    return f"{', '.join(options[:-1])} or {options[-1]}"
 
 
 def validate(
@@ -78,7 +154,7 @@ def _drop_missing_explained_by_typos(problems: list[Problem]) -> list[Problem]:
     """`onn:` gives "unknown key 'onn' (did you mean 'on'?)"; "on is missing" adds nothing."""
     suggested = set()
     for problem in problems:
-        match = re.fullmatch(r"did you mean '(.+)'\?", problem.hint)
+        match = re.match(r"did you mean '([^']+)'", problem.hint)
         if problem.message.startswith("unknown key") and match:
             parent = problem.field.rpartition(".")[0]
             suggested.add(f"{parent}.{match.group(1)}" if parent else match.group(1))

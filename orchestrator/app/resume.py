@@ -19,7 +19,7 @@ from rich.console import Console
 from orchestrator.app.preparation import Prepared, Request, load, prepare
 from orchestrator.app.reach import ConnectorFactory, open_fanout
 from orchestrator.app.rollback import rollback_run
-from orchestrator.app.run import RunOptions, run_prepared
+from orchestrator.app.run import RunOptions, configure_logs, run_prepared
 from orchestrator.app.session import vars_json
 from orchestrator.errors import RefusedError
 from orchestrator.journal import Journal, RunRecord, RunStatus, file_digest, state_dir
@@ -47,6 +47,7 @@ def resume(
         request = Request(Path(record.playbook), Path(record.inventory), extra_vars)
         _refuse_if_changed(record, request)
         prepared = prepare(request, interactive=sys.stdin.isatty())
+        configure_logs(prepared, options, console)  # before the rollback reaches any host
         journal.redactor.add(
             *prepared.secrets.values(), *(password for _, password in prepared.credentials.values())
         )

@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from orchestrator.app.reach import ConnectorFactory, Credentials, open_fanout
 from orchestrator.commands import Transport
 from orchestrator.engine.breaker import Rejection
 from orchestrator.engine.failsafe import ArmedFailsafe, disarm, last_run
+from orchestrator.engine.failsafe_clock import parse_reading
 from orchestrator.engine.fanout import Fanout
 from orchestrator.engine.hoststep import module_for
 from orchestrator.engine.retry import retrying
@@ -180,12 +182,13 @@ class _HostReverter:
         armed = [f for f in self.failsafes if f.host == host.name]
         try:
             transport = self.fanout.transport(host)
-            result.fired = any(_fired(f, transport) for f in armed)
+            fired = [f for f in armed if self._found_fired(f, transport)]
+            result.fired = bool(fired)
             for change in mine:
                 self._undo(change, transport, result)
             if not result.failed:
                 for failsafe in armed:
-                    _disarm(self.journal, failsafe, transport)
+                    _disarm(self.journal, failsafe, transport, record=failsafe not in fired)
         except OrchestratorError as exc:
             result.failed.append(f"{host.name}: {exc}; its failsafe task stays armed")
         return result
@@ -202,16 +205,36 @@ class _HostReverter:
             self.journal.mark(change.id, ChangeState.UNDO_FAILED, error=outcome.detail)
             result.failed.append(f"{change.host}: '{change.step}' not undone ({outcome.detail})")
 
+    def _found_fired(self, failsafe: FailsafeRecord, transport: Transport) -> bool:
+        """Whether the task ran and undid its changes; journaled at once (`show` says so),
+        whatever the undo that follows does."""
+        at = _fired_at(failsafe, transport)
+        if at is not None:
+            self.journal.mark_failsafe(
+                failsafe.window_id, failsafe.host, FailsafeState.FIRED, fired=at
+            )
+        return at is not None
 
-def _fired(failsafe: FailsafeRecord, transport: Transport) -> bool:
-    run = drive(last_run(ArmedFailsafe.from_json(failsafe.armed)), transport, sleep=time.sleep)
-    return run is not None and run.succeeded
+
+def _fired_at(failsafe: FailsafeRecord, transport: Transport) -> datetime | None:
+    """When the failsafe task ran successfully, on the orchestrator's clock; None if it did not."""
+    armed = ArmedFailsafe.from_json(failsafe.armed)
+    run = drive(last_run(armed), transport, sleep=time.sleep)
+    if run is None or not run.succeeded or run.last_run_time is None:
+        return None
+    # the host's clock: minus the skew measured when the task was armed (a reading without an
+    # offset is in the orchestrator's zone, as failsafe_clock takes it)
+    return parse_reading(run.last_run_time).astimezone(UTC) - armed.skew
 
 
-def _disarm(journal: Journal, failsafe: FailsafeRecord, transport: Transport) -> None:
+def _disarm(
+    journal: Journal, failsafe: FailsafeRecord, transport: Transport, *, record: bool
+) -> None:
+    """Remove the task; `record`: journal it disarmed (a fired one stays journaled fired)."""
     armed = ArmedFailsafe.from_json(failsafe.armed)
     _retry(lambda: drive(disarm(armed), transport, sleep=time.sleep))
-    journal.mark_failsafe(failsafe.window_id, failsafe.host, FailsafeState.DISARMED)
+    if record:
+        journal.mark_failsafe(failsafe.window_id, failsafe.host, FailsafeState.DISARMED)
 
 
 def _args(change: ChangeRecord) -> ArgsModel:

@@ -23,7 +23,7 @@ from orchestrator.engine.fanout import Fanout
 from orchestrator.engine.runner import Runner, RunResult, RunSettings
 from orchestrator.escrow import Escrow, Escrowed, deposit, parse_overrides, plan_escrows, planned
 from orchestrator.journal import LockPurpose
-from orchestrator.logging import LogFormat, configure
+from orchestrator.logging import LogFormat, Redactor, configure
 from orchestrator.report.console import ConsoleObserver, print_result, recap_table
 from orchestrator.report.document import ReportBuilder, ReportDocument, skeleton
 from orchestrator.report.logs import LogObserver
@@ -49,7 +49,7 @@ class RunOptions:
     skip: frozenset[tuple[str, int]] = frozenset()  # (host, step index) done earlier (resume)
     resume_of: str | None = None  # the run id being resumed (its journal record continues)
     report: Path | None = None  # --report PATH
-    report_format: str | None = None  # --format (default: by the report's extension)
+    report_format: str | None = None  # --report-format (default: by the report's extension)
     junit: Path | None = None  # --junit PATH
     escrow: tuple[str, ...] = ()  # --escrow NAME=DESTINATION, over the playbook's escrows
 
@@ -150,11 +150,18 @@ def _write_reports(document: ReportDocument, options: RunOptions) -> None:
 
 def configure_logs(prepared: Prepared, options: RunOptions, out: Console) -> LogFormat:
     """JSON lines on stdout off a terminal (or when asked), else console logs on stderr."""
+    return configure_logging(options, prepared.redactor, out)
+
+
+def configure_logging(options: RunOptions, redactor: Redactor, out: Console) -> LogFormat:
+    """`run`'s logging, for every command that reaches hosts (`rollback`, `resume` too): JSON
+    lines on stdout off a terminal (or when asked), else console logs on stderr, one level
+    quieter (the console itself says what happens)."""
     log_format: LogFormat = options.log_format or ("console" if out.is_terminal else "json")
     configure(
         log_format=log_format,
         verbosity=options.verbosity if log_format == "json" else options.verbosity - 1,
-        redactor=prepared.redactor,
+        redactor=redactor,
         stream=sys.stdout if log_format == "json" else sys.stderr,
     )
     return log_format

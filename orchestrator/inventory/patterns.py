@@ -1,4 +1,4 @@
-"""Host patterns: one grammar for `--limit` and for a playbook step's `on:`.
+"""Host patterns: one grammar for `--limit` and for a playbook step's `hosts:`.
 
     pattern := term (sep term)*            sep := ',' | ':'   (blanks around terms ignored)
     term    := [op] atom [pick]            op  := '!' exclude | '&' intersect
@@ -300,7 +300,14 @@ def unknown_names(inventory: Inventory, pattern: HostPattern) -> list[UnknownNam
     """Names (not globs) that are no role, group or host, each with a "did you mean" hint."""
     known = known_names(inventory)
     unknown = dict.fromkeys(t.atom for t in pattern.terms if not t.glob and t.atom not in known)
-    return [UnknownName(name, suggest(name, known)) for name in unknown]
+    return [UnknownName(name, name_hint(inventory, name, known)) for name in unknown]
+
+
+def name_hint(inventory: Inventory, name: str, known: Sequence[str]) -> str:
+    """What an unknown name may have meant; with nothing close, where to see every name."""
+    return suggest(name, known) or (
+        f"`orchestrator inventory list -i {inventory.path}` lists its hosts, roles and groups"
+    )
 
 
 # --- --limit -------------------------------------------------------------------------------
@@ -364,7 +371,7 @@ def _limit_term_problems(
                     where,
                     "--limit",
                     f"{term.atom!r} is no role, group or host of this inventory",
-                    suggest(term.atom, known),
+                    name_hint(inventory, term.atom, known),
                 )
             )
         elif term.op is not Op.EXCLUDE and not matches(inventory, term):

@@ -1,7 +1,9 @@
-"""Show a resolved inventory: JSON-ready data for machines, rich tables for people.
+"""Show a resolved inventory: JSON-ready data for machines; for people, one line per host, and
+one host's settings as a table.
 
-Every value is shown with where it came from. Credential passwords are shown only as their
-reference (`env:ORCH_ADMIN_PASSWORD`): the inventory never holds a password's value.
+Every value of the JSON and of a host's table is shown with where it came from. Credential
+passwords are shown only as their reference (`env:ORCH_ADMIN_PASSWORD`): the inventory never
+holds a password's value.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from rich.console import Group as RenderGroup
 from rich.table import Table
 from rich.text import Text
 
@@ -158,10 +159,44 @@ def host_table(inventory: Inventory, host: Host) -> Table:
     return table
 
 
-def inventory_view(inventory: Inventory, limit: str | None = None) -> RenderGroup:
-    """Every host's table and a summary line."""
+def reach_text(inventory: Inventory, host: Host) -> str:
+    """How a host is reached, in short: `https://dc1.example.com:5986 negotiate as TB1\\admin`."""
+    conn = host.connection
+    address = f"[{host.address}]" if ":" in host.address else host.address  # IPv6, as in URLs
+    text = f"{conn.scheme.value}://{address}:{conn.port}{_path(conn.path)} {conn.auth.value}"
+    credential = inventory.credential_for(host)
+    if credential is not None:
+        text += f" as {credential.username}"
+    if conn.cert_validation is False:
+        text += " (certificate not validated)"
+    return text
+
+
+def _path(path: str) -> str:
+    return "" if path == "/wsman" else path
+
+
+def host_lines(inventory: Inventory) -> list[str]:
+    """A header and one line per host: name, roles, groups, how it is reached; aligned, and
+    one host a line whatever the width (for `grep`)."""
+    rows = [("host", "roles", "groups", "connection")]
+    rows += [
+        (
+            h.name,
+            ", ".join(r.value for r in _sorted_roles(h)) or "-",
+            ", ".join(h.groups) or "-",
+            reach_text(inventory, h),
+        )
+        for h in inventory.hosts
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    return ["  ".join([*(row[i].ljust(widths[i]) for i in range(3)), row[3]]) for row in rows]
+
+
+def inventory_summary(inventory: Inventory, limit: str | None = None) -> str:
+    """`8 hosts in FILE (limit: ...)`, and how to see one host in full."""
     count = len(inventory.hosts)
     summary = f"{count} host{'s' if count != 1 else ''} in {inventory.path}"
     if limit:
         summary += f" (limit: {limit})"
-    return RenderGroup(*(host_table(inventory, h) for h in inventory.hosts), Text(summary))
+    return summary + "; --host NAME shows one in full"

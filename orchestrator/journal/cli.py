@@ -47,7 +47,8 @@ StateDirOpt = Annotated[
     ),
 ]
 FormatOpt = Annotated[
-    OutputFormat, typer.Option("--format", help="text for people, json for machines.")
+    OutputFormat,
+    typer.Option("--format", help="What is printed: text for people, json for machines."),
 ]
 
 

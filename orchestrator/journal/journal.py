@@ -286,7 +286,7 @@ class Journal:
                 " state, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (window_id, host) DO UPDATE SET task_name = excluded.task_name,"
                 " task_path = excluded.task_path, armed = excluded.armed, state = excluded.state,"
-                " updated = excluded.updated",
+                " fired = NULL, updated = excluded.updated",
                 (run_id, window_id, host, task_name, task_path, armed_json,
                  FailsafeState.ARMED.value, now, now),
             )  # fmt: skip
@@ -298,12 +298,16 @@ class Journal:
             )
         return failsafe_id
 
-    def mark_failsafe(self, window_id: int, host: str, state: FailsafeState) -> None:
-        """A host's failsafe for a window was disarmed (or found fired)."""
+    def mark_failsafe(
+        self, window_id: int, host: str, state: FailsafeState, *, fired: datetime | None = None
+    ) -> None:
+        """A host's failsafe for a window was disarmed, or found fired (at `fired`)."""
+        fired_text = None if fired is None else to_text(fired)
         with self.database.write() as conn:
             updated = conn.execute(
-                "UPDATE failsafes SET state = ?, updated = ? WHERE window_id = ? AND host = ?",
-                (state.value, self._now(), window_id, host),
+                "UPDATE failsafes SET state = ?, fired = ?, updated = ?"
+                " WHERE window_id = ? AND host = ?",
+                (state.value, fired_text, self._now(), window_id, host),
             ).rowcount
         if updated != 1:
             raise JournalError(f"no failsafe of {host} in window {window_id}")

@@ -184,6 +184,7 @@ def failsafe_record(row: sqlite3.Row) -> FailsafeRecord:
         state=FailsafeState(row["state"]),
         created=from_text(row["created"]),
         updated=from_text(row["updated"]),
+        fired=maybe_time(row["fired"]),
     )
 
 

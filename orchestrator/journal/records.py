@@ -186,3 +186,4 @@ class FailsafeRecord:
     state: FailsafeState
     created: datetime
     updated: datetime
+    fired: datetime | None = None  # when it ran, on the orchestrator's clock (state `fired`)

@@ -23,6 +23,7 @@ from orchestrator.journal.records import (
     EventKind,
     EventRecord,
     FailsafeRecord,
+    FailsafeState,
     RunRecord,
     WindowRecord,
 )
@@ -164,7 +165,7 @@ def detail_view(detail: RunDetail, now: datetime) -> RenderableType:
         "Still open", _open_table(detail.open_changes) if detail.open_changes else None
     )
     if detail.failsafes:
-        parts += _section("Failsafes", _failsafes_table(detail))
+        parts += _section("Failsafes", _failsafes_table(detail, now))
     notable = [e for e in detail.events if e.kind in _NOTABLE]
     if notable:
         parts += _section("Events", _events_table(notable))
@@ -283,20 +284,48 @@ def _open_table(changes: Sequence[ChangeRecord]) -> Table:
     return table
 
 
-def _failsafes_table(detail: RunDetail) -> Table:
-    names = {w.id: w.name for w in detail.windows}
+def _failsafes_table(detail: RunDetail, now: datetime) -> Table:
+    windows = {w.id: w for w in detail.windows}
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for name in ("window", "host", "task", "state", "fires at (host clock)"):
-        table.add_column(name)
+    for name in ("window", "host"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("task", overflow="ellipsis")  # the one shortened on a narrow terminal
+    for name in ("state", "fires at (host clock)"):
+        table.add_column(name, no_wrap=True)
     for failsafe in detail.failsafes:
+        window = windows.get(failsafe.window_id)
         table.add_row(
-            names.get(failsafe.window_id, str(failsafe.window_id)),
+            window.name if window else str(failsafe.window_id),
             failsafe.host,
             f"{failsafe.task_path}{failsafe.task_name}",
-            _status(failsafe.state.value),
-            str(failsafe.armed.get("start", "")),
+            _failsafe_state(failsafe, window.deadline if window else None, now),
+            _host_time(failsafe.armed.get("start")),
         )
     return table
+
+
+def _failsafe_state(failsafe: FailsafeRecord, deadline: datetime | None, now: datetime) -> Text:
+    """`fired at <time>`, `armed (deadline passed)` (it may have fired: nothing has read the
+    host since), or the state as journaled."""
+    state = failsafe.state
+    text = state.value
+    if state is FailsafeState.FIRED and failsafe.fired is not None:
+        text = f"fired at {human(failsafe.fired)}"
+    elif state is FailsafeState.ARMED and deadline is not None and deadline <= now:
+        text = "armed (deadline passed)"
+    return Text(text, style=_STYLE.get(state.value, ""))
+
+
+def _host_time(value: Any) -> str:
+    """A time the failsafe keeps on the host's clock, shown as `human` shows the others; one
+    without an offset (the host's local time) as it is."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value or "-")
+    if moment.tzinfo is None:
+        return f"{moment:%Y-%m-%d %H:%M:%S} (host's zone)"
+    return human(moment)
 
 
 def _undo_text(change: ChangeRecord) -> str:
@@ -367,6 +396,7 @@ def _failsafe_json(failsafe: FailsafeRecord) -> dict[str, Any]:
         "task_name": failsafe.task_name,
         "task_path": failsafe.task_path,
         "state": failsafe.state.value,
+        "fired_at": _iso(failsafe.fired),
         "start": failsafe.armed.get("start"),
         "end": failsafe.armed.get("end"),
         "updated": _iso(failsafe.updated),

@@ -118,7 +118,10 @@ V1 = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (V1,)
+# When a failsafe fired by itself (found by whatever read the target next: `show` says so).
+V2 = Migration(2, ("ALTER TABLE failsafes ADD COLUMN fired TEXT",))
+
+MIGRATIONS: tuple[Migration, ...] = (V1, V2)
 
 _VERSION_TABLE = """CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY,

@@ -54,8 +54,7 @@ def format_for(path: Path, explicit: str | None) -> str:
             f"cannot tell the report format of {path} from its extension"
             f" {path.suffix or '(none)'}; known extensions: {known}",
             field="--report",
-            hint=f"rename the file, or name its format ({', '.join(FORMATS)}) with"
-            " --format (run) or --report-format (plan)",
+            hint=f"rename the file, or name its format ({', '.join(FORMATS)}) with --report-format",
         )
     return found
 

@@ -146,7 +146,8 @@ def test_rollback_and_resume_with_a_wrong_password_cost_one_failed_logon(
     site: Site, command: str
 ) -> None:
     """After a crash in the window: rollback/resume with a wrong password contacts no CAP after
-    the first refusal (exit 5, badPwdCount +1, Guest still open); with the right one, Guest closes."""
+    the first refusal (exit 5, badPwdCount +1, Guest still open); with the right one, Guest
+    closes, and no debug line is printed."""
     run_id = site.crash_in_the_window()
     before = site.bad_logons()
     site.password("wrong-password")
@@ -159,6 +160,9 @@ def test_rollback_and_resume_with_a_wrong_password_cost_one_failed_logon(
     worked = site.window.command(command, run_id, *extra)
     assert worked.returncode == 0, worked.stdout + worked.stderr
     assert not any(site.guest().values())
+    printed = worked.stdout + worked.stderr  # logged as `run` logs: no debug lines by default
+    assert "[debug" not in printed
+    assert '"level": "debug"' not in printed
 
 
 def test_a_run_whose_hosts_are_all_unreachable_fails(site: Site) -> None:

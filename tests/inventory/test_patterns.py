@@ -190,13 +190,19 @@ def test_selection_is_in_inventory_order_without_duplicates(
     assert chosen == [n for n in ALL if n in chosen]
 
 
+DC11 = "did you mean 'dc1' or 'dc2'?"
+LIST_THEM = f"`orchestrator inventory list -i {EXAMPLE}` lists its hosts, roles and groups"
+
+
 def test_unknown_names_are_listed_with_suggestions() -> None:
-    """Names that are no role, group or host are reported once each with did-you-mean."""
+    """Names that are no role, group or host are reported once each with did-you-mean (the
+    closest name, and the hosts named like it with a number), or, with nothing close, the
+    command that lists every name."""
     pattern = parse_pattern("dc11,wks9*,caps,!cap_sever,dc11,zzzz")
     assert unknown_names(INVENTORY, pattern) == [
-        UnknownName("dc11", "did you mean 'dc1'?"),
+        UnknownName("dc11", DC11),
         UnknownName("cap_sever", "did you mean 'cap_server'?"),
-        UnknownName("zzzz", ""),
+        UnknownName("zzzz", LIST_THEM),
     ]
 
 
@@ -237,7 +243,7 @@ def test_limit_file_problems_point_at_line_and_column(tmp_path: Path) -> None:
         apply_limit(INVENTORY, "@limit.txt", tmp_path)
     file = str(tmp_path / "limit.txt")
     found = {(p.location, p.hint) for p in caught.value.problems}
-    assert found == {(Location(file, 2, 7), ""), (Location(file, 3, 6), "did you mean 'dc1'?")}
+    assert found == {(Location(file, 2, 7), ""), (Location(file, 3, 6), DC11)}
 
 
 def test_limit_file_without_patterns_is_an_error(tmp_path: Path) -> None:
@@ -250,8 +256,13 @@ def test_limit_file_without_patterns_is_an_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("limit", "message", "hint"),
     [
-        ("dc11", "'dc11' is no role, group or host of this inventory", "did you mean 'dc1'?"),
-        ("cap1,!wks01", "'wks01' is no role, group or host", "did you mean 'wks001'?"),
+        ("dc11", "'dc11' is no role, group or host of this inventory", DC11),
+        (
+            "cap1,!wks01",
+            "'wks01' is no role, group or host",
+            "did you mean 'wks001' or another of wks002, wks003, wks004 (4 named wks*)?",
+        ),
+        ("cap1,!cpa9x", "'cpa9x' is no role, group or host", LIST_THEM),
         ("wks9*", "no host name matches the glob 'wks9*'", ""),
         (
             "domain_controller[4]",

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import io
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import typer
+from rich.console import Console
 from typer.testing import CliRunner
 
 from orchestrator.commands import Command
-from orchestrator.journal import ChangeState, EventKind, Journal, RunStatus, WindowStatus
+from orchestrator.journal import (
+    ChangeState,
+    EventKind,
+    FailsafeState,
+    Journal,
+    RunStatus,
+    WindowStatus,
+)
 from orchestrator.journal.cli import register
+from orchestrator.journal.render import detail_view
 from orchestrator.journal.schema import MIGRATIONS, Migration
+from orchestrator.journal.views import gather_detail
 
 from .conftest import start_run
 
@@ -139,9 +150,9 @@ def test_show_by_prefix_prints_steps_windows_and_what_is_open(recorded: str, sta
     )
     failsafes = out.split("Failsafes")[1]
     assert (
-        "guest-access  cap2  \\orchestrator\\orchestrator-failsafe-1  armed  2026-03-01T14:00:04+00:00"
-        in failsafes
-    )
+        "guest-access  cap2  \\orchestrator\\orchestrator-failsafe-1  armed (deadline passed)"
+        "  2026-03-01 14:00:04Z"
+    ) in failsafes
     assert "run_aborted" in out
     assert "wait timed out" in out
 
@@ -165,13 +176,53 @@ def test_show_json(recorded: str, state: Path) -> None:
     )
     assert data["windows"][0]["deadline"] == "2026-03-01T14:00:00.000000Z"
     (failsafe,) = data["failsafes"]
-    assert (failsafe["host"], failsafe["state"], failsafe["start"]) == (
+    assert (failsafe["host"], failsafe["state"], failsafe["start"], failsafe["fired_at"]) == (
         "cap2",
         "armed",
         "2026-03-01T14:00:04+00:00",
+        None,
     )
     assert len(data["events"]) == 6
     assert data["lock"] is None
+
+
+def _failsafe_rows(journal: Journal, run_id: str, now: datetime) -> list[str]:
+    detail = gather_detail(journal, journal.run(run_id), "here", now)
+    console = Console(width=200, file=io.StringIO(), record=True, no_color=True)
+    console.print(detail_view(detail, now))
+    section = console.export_text().split("Failsafes")[1].split("Events")[0]
+    return [line.rstrip() for line in section.splitlines() if "guest-access" in line]
+
+
+def test_show_says_armed_until_the_deadline_then_deadline_passed(
+    recorded: str, journal: Journal
+) -> None:
+    """Before its window's deadline a failsafe is `armed`; after it, with nothing read from
+    the host since, `armed (deadline passed)`: it may have fired."""
+    deadline = journal.windows(recorded)[0].deadline
+    (before,) = _failsafe_rows(journal, recorded, deadline - timedelta(seconds=1))
+    (after,) = _failsafe_rows(journal, recorded, deadline)
+    assert before.endswith("  armed  2026-03-01 14:00:04Z")
+    assert after.endswith("  armed (deadline passed)  2026-03-01 14:00:04Z")
+
+
+def test_show_says_when_a_failsafe_fired(recorded: str, state: Path, journal: Journal) -> None:
+    """A failsafe found fired shows `fired at <time>` (the journal's time format), and its JSON
+    `state: fired` with `fired_at`."""
+    window = journal.windows(recorded)[0].id
+    fired = datetime(2026, 3, 1, 14, 0, 6, tzinfo=UTC)
+    journal.mark_failsafe(window, "cap2", FailsafeState.FIRED, fired=fired)
+    result = runner.invoke(app, ["show", recorded, "--state-dir", str(state)])
+    assert result.exit_code == 0, result.output
+    assert (
+        "orchestrator-failsafe-1  fired at 2026-03-01 14:00:06Z  2026-03-01 14:00:04Z"
+        in result.output.split("Failsafes")[1]
+    )
+    data = json.loads(
+        runner.invoke(app, ["show", recorded, "--state-dir", str(state), "--format", "json"]).output
+    )
+    (failsafe,) = data["failsafes"]
+    assert (failsafe["state"], failsafe["fired_at"]) == ("fired", "2026-03-01T14:00:06.000000Z")
 
 
 def test_show_unknown_run_exits_2_with_a_suggestion(recorded: str, state: Path) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from orchestrator.commands import Command
 from orchestrator.journal import FailsafeState, Journal, JournalError, SecretInJournalError
+from orchestrator.journal.schema import MIGRATIONS
 from orchestrator.logging import Redactor
 from orchestrator.secrets import Secret
 
@@ -84,6 +85,36 @@ def test_armed_failsafes_leave_out_disarmed_and_fired(journal: Journal, tmp_path
         FailsafeState.ARMED,
         FailsafeState.FIRED,
     ]
+
+
+def test_a_failsafe_found_fired_keeps_when_until_it_is_armed_again(
+    journal: Journal, tmp_path: Path
+) -> None:
+    """Marked fired, a failsafe keeps the time it fired (for `show`); armed again, it has none."""
+    run_id, window = _window(journal, tmp_path)
+    journal.record_failsafe(window, "cap1", task_name="t", task_path="\\", armed={})
+    fired = T0 + timedelta(hours=2, seconds=3)
+    journal.mark_failsafe(window, "cap1", FailsafeState.FIRED, fired=fired)
+    (failsafe,) = journal.failsafes(run_id)
+    assert (failsafe.state, failsafe.fired) == (FailsafeState.FIRED, fired)
+    journal.record_failsafe(window, "cap1", task_name="t", task_path="\\", armed={})
+    (failsafe,) = journal.failsafes(run_id)
+    assert (failsafe.state, failsafe.fired) == (FailsafeState.ARMED, None)
+
+
+def test_a_failsafe_of_a_v1_journal_has_no_fired_time(state: Path, tmp_path: Path) -> None:
+    """A journal written before failsafes kept their fired time is migrated: none is known."""
+    with Journal.open(state, migrations=MIGRATIONS[:1]) as old:
+        run_id, window = _window(old, tmp_path)
+        with old.database.write() as conn:  # as v1 code wrote it
+            conn.execute(
+                "INSERT INTO failsafes (run_id, window_id, host, task_name, task_path, armed,"
+                " state, created, updated) VALUES (?, ?, 'cap1', 't', '\\', '{}', 'armed', ?, ?)",
+                (run_id, window, "2026-03-01T12:00:00.000000Z", "2026-03-01T12:00:00.000000Z"),
+            )
+    with Journal.open(state) as new:
+        (failsafe,) = new.failsafes(run_id)
+    assert (failsafe.state, failsafe.fired) == (FailsafeState.ARMED, None)
 
 
 def test_unknown_window_or_failsafe_is_an_error(journal: Journal, tmp_path: Path) -> None:

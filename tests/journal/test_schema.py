@@ -71,15 +71,18 @@ def test_foreign_keys_refuse_an_event_of_an_unknown_run(journal: Journal) -> Non
 def test_an_old_database_is_migrated_keeping_its_data(
     state: Path, clock: FakeClock, tmp_path: Path
 ) -> None:
-    """A v1 database opened by code that knows v2 gets v2 applied, and its runs survive."""
+    """A v1 database opened by code that knows later versions gets them applied, and its runs
+    survive."""
     with Journal.open(state, clock=clock, migrations=MIGRATIONS[:1]) as old:
         run = start_run(old, tmp_path)
-    v2 = Migration(2, ("ALTER TABLE runs ADD COLUMN note TEXT NOT NULL DEFAULT ''",))
-    with Journal.open(state, clock=clock, migrations=(*MIGRATIONS, v2)) as new:
+    later = Migration(
+        MIGRATIONS[-1].version + 1, ("ALTER TABLE runs ADD COLUMN note TEXT NOT NULL DEFAULT ''",)
+    )
+    with Journal.open(state, clock=clock, migrations=(*MIGRATIONS, later)) as new:
         assert new.run(run.id) == run
         with new.database.read() as conn:
             assert conn.execute("SELECT note FROM runs").fetchone()[0] == ""
-    assert _version(journal_path(state)) == 2
+    assert _version(journal_path(state)) == later.version
 
 
 def test_an_empty_file_is_migrated_from_nothing(state: Path, clock: FakeClock) -> None:

@@ -55,7 +55,7 @@ def test_unknown_extension_names_the_flag_and_the_known_ones() -> None:
     assert "report.pdf" in problem.message
     for extension in (".md", ".html", ".json", ".txt"):
         assert extension in problem.message
-    assert "--format" in problem.hint
+    assert "--report-format" in problem.hint
 
 
 def test_unknown_explicit_format_is_an_input_error() -> None:

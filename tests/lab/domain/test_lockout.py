@@ -159,8 +159,14 @@ def test_passwords_never_show_in_reprs(tb1: DomainBackend) -> None:
 )
 def test_counter_invariants(attempts: list[tuple[int, bool]], threshold: int, minutes: int) -> None:
     """Whatever the sequence: the count never exceeds the threshold while locking applies, a
-    locked account never counts, and success always clears both."""
-    policy = LockoutPolicy(threshold, timedelta(minutes=minutes), timedelta(minutes=minutes), False)
+    locked account never counts, and success always clears both.
+
+    The observation window is a second shorter than the lockout: with both equal, a bad
+    password at the very instant the lockout ends still falls inside the window ([MS-SAMR]
+    compares with `>`), so the count passes the threshold and the account locks again at once,
+    as a real DC does."""
+    window = timedelta(minutes=minutes) - timedelta(seconds=1)
+    policy = LockoutPolicy(threshold, window, timedelta(minutes=minutes), False)
     user, now = _user(), T0
     for gap, right in attempts:
         now += timedelta(seconds=gap)
