@@ -27,6 +27,7 @@ def _config(args: argparse.Namespace) -> Config:
         capacity_processes=args.capacity_processes,
         capacity_hosts=args.capacity_hosts,
         help_runs=args.help_runs,
+        ansible=not args.no_ansible,
     )
 
 
@@ -42,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS, help="where the results go")
     parser.add_argument("--workdir", type=Path, help="scratch (default: a temporary directory)")
     parser.add_argument("--no-plot", action="store_true", help="skip the PNG (no matplotlib)")
+    parser.add_argument(
+        "--no-ansible", action="store_true", help="leave Ansible out (it runs when installed)"
+    )
     args = parser.parse_args(argv)
     if not args.no_plot:  # fail now, not after the runs, when matplotlib is missing
         from bench.plot import plot  # pip install -e '.[bench]' (make bench does)

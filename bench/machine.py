@@ -8,7 +8,15 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-PACKAGES = ("orchestrator", "pypsrp", "pyspnego", "requests", "cryptography", "psrpcore")
+PACKAGES = (
+    "orchestrator",
+    "pypsrp",
+    "pyspnego",
+    "requests",
+    "cryptography",
+    "psrpcore",
+    "ansible-core",
+)
 
 
 def _cpu_model() -> str:

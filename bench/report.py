@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import statistics
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from bench.peer_targets import peer_targets
+from bench.rows import ansible_ratio, pairs, ratio, rows
 from bench.runs import Run
 from bench.suite import Results
+
+__all__ = ["pairs", "ratio", "to_json", "to_markdown"]
 
 RATIO_TARGET = 1.10
 RATIO_AT = 200
@@ -21,25 +25,6 @@ RSS_TARGET_MB = 400.0
 HELP_TARGET_S = 0.3
 
 
-def pairs(results: Results, variant: str, forks: int) -> list[tuple[int, Run, Run]]:
-    """(N, engine run, baseline run) for one variant and forks, by N."""
-    found: dict[tuple[str, int], Run] = {}
-    for run in results.runs:
-        if run.job.variant == variant and run.job.forks == forks:
-            found[(run.job.tool, len(run.job.hosts))] = run
-    sizes = sorted({n for _, n in found})
-    return [
-        (n, found[("engine", n)], found[("baseline", n)])
-        for n in sizes
-        if ("engine", n) in found and ("baseline", n) in found
-    ]
-
-
-def ratio(engine: Run, baseline: Run) -> float:
-    """Engine wall time over baseline wall time."""
-    return engine.measured.wall_s / baseline.measured.wall_s
-
-
 def run_data(run: Run) -> dict[str, Any]:
     """A run as JSON-able data (the child's output left out)."""
     measured = asdict(run.measured)
@@ -48,10 +33,11 @@ def run_data(run: Run) -> dict[str, Any]:
     job["hosts"] = len(run.job.hosts)
     return {
         "job": {k: str(v) if isinstance(v, Path) else v for k, v in job.items()},
-        "measured": measured,
+        "measured": {**measured, "cpu_all_s": run.measured.cpu_all_s},
         "lab": {k: v for k, v in asdict(run.lab).items() if k != "pipelines"},
         "pipelines": run.pipelines,
         "pipelines_per_host_step": run.per_host_step,
+        "http_requests_per_host_step": run.http_per_host_step,
         "lab_cpu_share": run.lab_cpu_share,
     }
 
@@ -81,7 +67,12 @@ def to_json(results: Results, machine: dict[str, object]) -> str:
         "error": results.error,
         "tables": {
             f"{variant}-forks{forks}": [
-                {"n": n, "ratio": ratio(e, b)} for n, e, b in pairs(results, variant, forks)
+                {
+                    "n": n,
+                    "ratio": ratio(e, b),
+                    "ansible_ratio": ansible_ratio(a, e) if a is not None else None,
+                }
+                for n, e, b, a in rows(results, variant, forks)
             ]
             for variant in ("nochange", "change")
             for forks in results.config.forks
@@ -91,25 +82,40 @@ def to_json(results: Results, machine: dict[str, object]) -> str:
 
 
 _HEAD = (
-    "| N | engine wall s | baseline wall s | engine CPU s | baseline CPU s "
-    "| engine peak RSS MB | baseline peak RSS MB | pipelines / host x step (engine / baseline) "
-    "| lab CPU (engine run) | engine/baseline |\n"
-    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    "| N | engine wall s | pypsrp wall s | Ansible wall s | CPU s (engine / pypsrp / Ansible) "
+    "| peak RSS MB, all processes (engine / pypsrp / Ansible) "
+    "| HTTP requests / host x step (engine / pypsrp / Ansible) "
+    "| pipelines / host x step (engine / pypsrp / Ansible) | lab CPU (engine run) "
+    "| engine / pypsrp | Ansible / engine |\n"
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 )
+_NONE = "-"
+
+
+def _cells(runs: tuple[Run, Run, Run | None], get: Callable[[Run], float], fmt: str) -> str:
+    """'engine / pypsrp / Ansible' of one measure ('-' where Ansible did not run)."""
+    return " / ".join(_NONE if r is None else format(get(r), fmt) for r in runs)
 
 
 def table(results: Results, variant: str, forks: int) -> str:
-    """One row per N: N first, the engine/baseline wall-time ratio last."""
-    rows = [_HEAD]
-    for n, e, b in pairs(results, variant, forks):
-        em, bm = e.measured, b.measured
-        rows.append(
-            f"| {n} | {em.wall_s:.1f} | {bm.wall_s:.1f} | {em.cpu_s:.1f} | {bm.cpu_s:.1f}"
-            f" | {em.peak_rss_mb:.0f} | {bm.peak_rss_mb:.0f}"
-            f" | {e.per_host_step:.2f} / {b.per_host_step:.2f} | {e.lab_cpu_share:.0%}"
-            f" | {ratio(e, b):.2f} |"
+    """One row per N: N first, the wall-time ratios engine / pypsrp and Ansible / engine last.
+
+    Wall and CPU time are each run's whole process tree (os.wait4 and samples); peak RSS is the
+    sampled Pss sum of all its processes; HTTP requests and pipelines are counted by the lab."""
+    lines = [_HEAD]
+    for n, e, b, a in rows(results, variant, forks):
+        runs = (e, b, a)
+        lines.append(
+            f"| {n} | {e.measured.wall_s:.1f} | {b.measured.wall_s:.1f}"
+            f" | {_NONE if a is None else format(a.measured.wall_s, '.1f')}"
+            f" | {_cells(runs, lambda r: r.measured.cpu_all_s, '.1f')}"
+            f" | {_cells(runs, lambda r: r.measured.peak_tree_mb, '.0f')}"
+            f" | {_cells(runs, lambda r: r.http_per_host_step, '.2f')}"
+            f" | {_cells(runs, lambda r: r.per_host_step, '.2f')}"
+            f" | {e.lab_cpu_share:.0%} | {ratio(e, b):.2f}"
+            f" | {_NONE if a is None else format(ansible_ratio(a, e), '.2f')} |"
         )
-    return "\n".join(rows)
+    return "\n".join(lines)
 
 
 _VARIANTS = {
@@ -241,15 +247,20 @@ def to_markdown(results: Results, machine: dict[str, object]) -> str:
     """The results page."""
     parts = [
         "# Benchmark results\n",
-        "Written by `make bench` (bench/README.md says how and what the numbers mean). Wall,",
-        "CPU and peak RSS are the child process's own (os.wait4); pipelines are counted by the",
-        "lab (WS-Management Command requests on the run's hosts). The baseline is a plain",
-        "pypsrp script (bench/baseline.py) sending the same cmdlets with the same forks to the",
-        "same lab in the same run. The ratio is engine wall time over baseline wall time.\n",
+        "Written by `make bench` (bench/README.md says how and what the numbers mean). Wall",
+        "and CPU time are each run's whole process tree (os.wait4, and /proc samples for what",
+        "nobody waited for); peak RSS is the sum of the",
+        "proportional set sizes of all its processes, sampled every 0.2 s; HTTP requests and",
+        "pipelines (WS-Management Command requests) are counted by the lab on the run's hosts.",
+        "pypsrp is the baseline, a plain pypsrp script in one process (bench/baseline.py);",
+        "Ansible is ansible-core's psrp connection running `raw` tasks (bench/ansible.py); both",
+        "send the same cmdlets as the engine, with the same forks, to the same lab in the same",
+        "run. The ratios are of wall times: engine / pypsrp, and Ansible / engine.\n",
         *([f"**This run stopped early**: {results.error}\n"] if results.error else []),
         "![wall time](scaling.png)\n",
         "## Targets\n",
         *targets(results),
+        *peer_targets(results),
         "\n## The lab\n",
         *lab_section(results),
         "\n## Tables\n",

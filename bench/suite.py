@@ -2,9 +2,10 @@
 
 Sizes run largest first: each run's hosts are the first N clients, a prefix of the previous
 run's, so after any run they all hold the same phase, and the next "change" run (the other
-phase) changes every step on every host. At each size and forks, the engine and the
-baseline each do a "change" run then a "nothing changes" run, in turn (who goes first
-alternates with the forks, so neither always meets the lab right after the other).
+phase) changes every step on every host. At each size and forks, the engine, the baseline
+and Ansible (when ansible-core is installed: the bench extra) each do a "change" run then a
+"nothing changes" run, in turn (the order reverses with the forks, so none always meets the
+lab right after the same other).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench import ansible
 from bench.baseline import PHASES
 from bench.capacity import Capacity, measure_capacity
 from bench.lab import LabProcess
@@ -45,6 +47,7 @@ class Config:
     capacity_processes: int = 3
     capacity_hosts: int = 100
     help_runs: int = 10
+    ansible: bool = True  # when ansible-core is installed
 
 
 @dataclass
@@ -73,6 +76,11 @@ class Suite:
         self.phase = "a"  # the lab's clients start as phase a asks (bench/baseline.py)
         self.count = 0
         self.results = Results(config)  # filled as it goes: kept if a run fails
+        self.tools = ("engine", "baseline", *(("ansible",) if self.with_ansible() else ()))
+
+    def with_ansible(self) -> bool:
+        """Whether Ansible is measured: asked for, and installed."""
+        return self.config.ansible and ansible.available()
 
     def run(self) -> Results:
         """Start the lab, measure everything, stop the lab."""
@@ -106,10 +114,13 @@ class Suite:
 
     def _size(self, lab: LabProcess, hosts: list[str], playbooks: dict[str, Path]) -> list[Run]:
         inventory = write_inventory(lab.inventory, hosts, f"hosts-{len(hosts)}.yml")
+        inventories = {"engine": inventory, "baseline": inventory}
+        if "ansible" in self.tools:
+            name = f"ansible-hosts-{len(hosts)}.yml"
+            inventories["ansible"] = ansible.write_inventory(lab.inventory, hosts, name)
         runs = []
         for i, forks in enumerate(self.config.forks):
-            order = ("engine", "baseline") if i % 2 == 0 else ("baseline", "engine")
-            for tool in order:
+            for tool in self.tools if i % 2 == 0 else tuple(reversed(self.tools)):
                 self.phase = "b" if self.phase == "a" else "a"
                 for variant in ("change", "nochange"):
                     job = Job(
@@ -118,12 +129,17 @@ class Suite:
                         tuple(hosts),
                         forks,
                         STEPS,
-                        inventory,
-                        playbooks[self.phase],
+                        inventories[tool],
+                        self._playbook(tool, variant, playbooks),
                         self.phase,
                     )
                     runs.append(self._execute(lab, job))
         return runs
+
+    def _playbook(self, tool: str, variant: str, playbooks: dict[str, Path]) -> Path:
+        if tool == "ansible":
+            return ansible.write_playbook(self.workdir, self.phase, change=variant == "change")
+        return playbooks[self.phase]
 
     def _window(self, lab: LabProcess, names: list[str], results: Results) -> None:
         hosts = names[: self.config.window_hosts]
@@ -155,8 +171,10 @@ class Suite:
         self.say(f"{label}: {len(job.hosts)} hosts, forks {job.forks}")
         run = execute(job, lab, self.workdir, label)
         self.say(
-            f"  {run.measured.wall_s:.1f}s wall, {run.measured.cpu_s:.1f}s cpu,"
-            f" {run.per_host_step:.2f} pipelines/host x step, lab {run.lab_cpu_share:.0%} cpu"
+            f"  {run.measured.wall_s:.1f}s wall, {run.measured.cpu_all_s:.1f}s cpu,"
+            f" {run.measured.peak_tree_mb:.0f} MB all processes,"
+            f" {run.per_host_step:.2f} pipelines and {run.http_per_host_step:.1f} HTTP requests"
+            f"/host x step, lab {run.lab_cpu_share:.0%} cpu"
         )
         return run
 

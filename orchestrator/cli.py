@@ -125,6 +125,16 @@ LogFormatOpt = Annotated[
 ]
 VerboseOpt = Annotated[int, typer.Option("--verbose", "-v", count=True, help="More detail.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Warnings and errors only.")]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        help="Processes that talk to hosts (default: one per core from 20 hosts on, else"
+        " none; 0 or 1: this process).",
+        min=0,
+        max=256,
+    ),
+]
 JunitOpt = Annotated[
     Path | None, typer.Option("--junit", help="Write JUnit XML: a testcase per host x step.")
 ]
@@ -205,6 +215,7 @@ def run(  # noqa: PLR0917 -- typer maps each option to a parameter
     forks: Annotated[
         int | None, typer.Option(help="Hosts worked on at once (default 20).", min=1, max=1000)
     ] = None,
+    workers: WorkersOpt = None,
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Do not ask before changing anything.")
     ] = False,
@@ -250,6 +261,7 @@ def run(  # noqa: PLR0917 -- typer maps each option to a parameter
     _check_report_flags(report, report_format)
     options = RunOptions(
         forks=forks,
+        workers=workers,
         yes=yes,
         log_format=log_format,  # type: ignore[arg-type]  # checked just above
         verbosity=-1 if quiet else verbose,
@@ -300,6 +312,7 @@ def plan(  # noqa: PLR0917 -- typer maps each option to a parameter
     forks: Annotated[
         int | None, typer.Option(help="Hosts probed at once (default 20).", min=1, max=1000)
     ] = None,
+    workers: WorkersOpt = None,
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More detail.")] = 0,
     escrow: EscrowOpt = None,
 ) -> None:
@@ -324,6 +337,7 @@ def plan(  # noqa: PLR0917 -- typer maps each option to a parameter
         junit=junit,
         detailed_exitcode=detailed_exitcode,
         forks=forks,
+        workers=workers,
         verbosity=verbose,
         escrow=_escrows(escrow),
     )
@@ -379,6 +393,7 @@ def diagnose(  # noqa: PLR0917 -- typer maps each option to a parameter
     forks: Annotated[
         int | None, typer.Option(help="Hosts read at once (default 20).", min=1, max=1000)
     ] = None,
+    workers: WorkersOpt = None,
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More detail.")] = 0,
 ) -> None:
     """Read the domain and the SMS site, change nothing, and say which recovery applies.
@@ -400,6 +415,7 @@ def diagnose(  # noqa: PLR0917 -- typer maps each option to a parameter
         format=output_format,
         report=report,
         forks=forks,
+        workers=workers,
         verbosity=verbose,
     )
     raise typer.Exit(diagnose_site(options, console=out))
@@ -416,6 +432,7 @@ def rollback(  # noqa: PLR0917 -- typer maps each option to a parameter
     log_format: LogFormatOpt = None,
     verbose: VerboseOpt = 0,
     quiet: QuietOpt = False,
+    workers: WorkersOpt = None,
 ) -> None:
     """Undo everything a run left open: each change undone, verified, failsafes disarmed.
 
@@ -437,7 +454,12 @@ def rollback(  # noqa: PLR0917 -- typer maps each option to a parameter
         record = journal.run(run_id)
         configure_logging(logs, journal.redactor, out)
         code = rollback_run(
-            journal, record, inventory_path=inventory, break_lock=break_lock, console=out
+            journal,
+            record,
+            inventory_path=inventory,
+            break_lock=break_lock,
+            console=out,
+            workers=workers,
         )
     raise typer.Exit(code)
 
@@ -447,6 +469,7 @@ def resume(  # noqa: PLR0917 -- typer maps each option to a parameter
     run_id: Annotated[str, typer.Argument(metavar="RUN", help="Run id (or a unique prefix).")],
     extra_vars: ExtraVarsOpt = None,
     forks: Annotated[int | None, typer.Option(help="Hosts worked on at once.", min=1)] = None,
+    workers: WorkersOpt = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before changing.")] = False,
     log_format: LogFormatOpt = None,
     verbose: VerboseOpt = 0,
@@ -467,6 +490,7 @@ def resume(  # noqa: PLR0917 -- typer maps each option to a parameter
     _check_log_format(log_format)
     options = RunOptions(
         forks=forks,
+        workers=workers,
         yes=yes,
         log_format=log_format,  # type: ignore[arg-type]  # checked just above
         verbosity=-1 if quiet else verbose,

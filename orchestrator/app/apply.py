@@ -70,7 +70,11 @@ def run_plan(
         )
     forks = options.forks or prepared.playbook.forks
     with open_fanout(
-        prepared.inventory, prepared.credentials, forks=forks, factory=factory
+        prepared.inventory,
+        prepared.credentials,
+        forks=forks,
+        workers=options.workers,
+        factory=factory,
     ) as fanout:
         _, now = make_plan(prepared, fanout)
         refused = _drifted(out, find_drift(plan, now), allow_drift=allow_drift)

@@ -81,6 +81,7 @@ class DiagnoseOptions:
     format: str = "text"  # what goes to stdout: text, markdown or json
     report: Path | None = None  # also written there, in the format its extension names
     forks: int | None = None
+    workers: int | None = None  # processes that talk to hosts (None: one per core)
     verbosity: int = 0
 
 
@@ -127,7 +128,9 @@ def diagnose_site(
     tty = sys.stdin.isatty() if interactive is None else interactive
     credentials, redactor = resolve_credentials(inventory, targets.hosts(), interactive=tty)
     configure(log_format="console", verbosity=options.verbosity - 1, redactor=redactor)
-    with open_fanout(inventory, credentials, forks=options.forks, factory=factory) as fanout:
+    with open_fanout(
+        inventory, credentials, forks=options.forks, workers=options.workers, factory=factory
+    ) as fanout:
         facts = gather(fanout, targets, site_code, smsman, scope=targets.scope(inventory))
         rejected = tuple(Rejected(r.credential, r.username, r.host) for r in fanout.rejections())
     diagnosis = diagnose(facts)

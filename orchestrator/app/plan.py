@@ -54,6 +54,7 @@ class PlanOptions:
     junit: Path | None = None
     detailed_exitcode: bool = False
     forks: int | None = None
+    workers: int | None = None  # processes that talk to hosts (None: one per core)
     verbosity: int = 0
     escrow: tuple[str, ...] = ()  # --escrow NAME=DESTINATION: the plan says where each goes
 
@@ -75,7 +76,11 @@ def plan_playbook(
     forks = options.forks or prepared.playbook.forks
     bus = EventBus([])
     with open_fanout(
-        prepared.inventory, prepared.credentials, forks=forks, factory=factory
+        prepared.inventory,
+        prepared.credentials,
+        forks=forks,
+        workers=options.workers,
+        factory=factory,
     ) as fanout:
         document, result = make_plan(prepared, fanout, bus=bus)
     for item in planned(escrows):  # where a run would hand each generated secret over

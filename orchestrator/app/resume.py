@@ -52,7 +52,13 @@ def resume(
             *prepared.secrets.values(), *(password for _, password in prepared.credentials.values())
         )
         forks = options.forks or prepared.playbook.forks
-        fanout = open_fanout(prepared.inventory, prepared.credentials, forks=forks, factory=factory)
+        fanout = open_fanout(
+            prepared.inventory,
+            prepared.credentials,
+            forks=forks,
+            workers=options.workers,
+            factory=factory,
+        )
         with fanout:
             code = rollback_run(
                 journal,

@@ -105,6 +105,7 @@ def rollback_run(
     break_lock: bool,
     console: Console,
     forks: int | None = None,
+    workers: int | None = None,
     factory: ConnectorFactory | None = None,
     fanout: Fanout | None = None,
 ) -> int:
@@ -123,7 +124,9 @@ def rollback_run(
             outcome = roll_back(journal, record, inventory, fanout)
         else:
             credentials = _credentials(inventory, _open_hosts(journal, record), journal.redactor)
-            with open_fanout(inventory, credentials, forks=forks, factory=factory) as own:
+            with open_fanout(
+                inventory, credentials, forks=forks, workers=workers, factory=factory
+            ) as own:
                 outcome = roll_back(journal, record, inventory, own)
     report(console, outcome)
     return outcome.exit_code

@@ -41,6 +41,7 @@ class RunOptions:
     """How the operator wants the run to go and to look."""
 
     forks: int | None = None
+    workers: int | None = None  # processes that talk to hosts (None: one per core)
     yes: bool = False
     log_format: LogFormat | None = None
     verbosity: int = 0
@@ -132,7 +133,11 @@ def _fanout_of(
         return
     forks = options.forks or prepared.playbook.forks
     with open_fanout(
-        prepared.inventory, prepared.credentials, forks=forks, factory=factory
+        prepared.inventory,
+        prepared.credentials,
+        forks=forks,
+        workers=options.workers,
+        factory=factory,
     ) as fanout:
         yield fanout
 

@@ -219,19 +219,38 @@ Observer = Callable[[Event], None]
 
 
 class EventBus:
-    """Delivers each event to every observer, one event at a time (observers need no locks)."""
+    """Delivers each event to every observer: an observer gets one event at a time (observers
+    need no locks), and every observer gets them in the same order.
+
+    Each observer has its own lock, taken hand over hand: an event moves to the next observer
+    before the one it leaves is free for the next event. So emitters line up only where an
+    observer is busy, and no observer ever sees events in another order than the others (the
+    journal's order is the console's). Observers must be quick: the journal's only queues
+    (its writer thread commits, issue 13 item 3); none may emit from inside its call.
+    """
 
     def __init__(self, observers: list[Observer] | None = None) -> None:
-        self._observers = list(observers or [])
-        self._lock = threading.Lock()
+        self._subscribed: tuple[tuple[Observer, threading.Lock], ...] = tuple(
+            (observer, threading.Lock()) for observer in observers or []
+        )
+        self._lock = threading.Lock()  # subscribers only; emit reads the tuple as it is
 
     def subscribe(self, observer: Observer) -> None:
-        """Add an observer."""
+        """Add an observer (it gets the events emitted from now on)."""
         with self._lock:
-            self._observers.append(observer)
+            self._subscribed = (*self._subscribed, (observer, threading.Lock()))
 
     def emit(self, event: Event) -> None:
-        """Send an event to every observer."""
-        with self._lock:
-            for observer in self._observers:
+        """Send an event to every observer, in subscription order; an observer's error stops
+        the delivery and is raised here (as a failing journal's JournalError)."""
+        held: threading.Lock | None = None
+        try:
+            for observer, lock in self._subscribed:
+                lock.acquire()
+                if held is not None:
+                    held.release()
+                held = lock
                 observer(event)
+        finally:
+            if held is not None:
+                held.release()

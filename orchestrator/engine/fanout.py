@@ -3,7 +3,9 @@
 Run, plan, a window's clock reading and revert, rollback and resume all go through a Fanout;
 none opens a transport any other way, so its promises hold on every path:
 
-- one bounded thread pool (`forks`) is the only concurrency (pypsrp is synchronous);
+- one bounded thread pool (`forks`) is the only concurrency here (pypsrp is synchronous);
+  the connector may carry each call to a worker process (transport/workers.py: the WinRM
+  client stack on every core), but the decisions below all stay in this process;
 - the credential preflight (preflight.py): every host is asked whether it is there, in
   parallel and without a logon, then each credential logs on once;
 - the breaker: every transport it hands out checks the credential before each command, and a
@@ -109,7 +111,10 @@ class Fanout:
             return []
         pool = self._executor()
         futures = [pool.submit(work, item) for item in items]
-        wait(futures)
+        # Timed: a signal (Ctrl-C, SIGTERM) that lands just as this thread blocks is handled
+        # only when it runs Python code again, and the workers wait for what the handler sets.
+        while wait(futures, timeout=0.25).not_done:
+            pass
         return [future.result() for future in futures]
 
     def _executor(self) -> ThreadPoolExecutor:

@@ -95,6 +95,7 @@ class Connection:
     # Basic over plain http sends the password (base64) and every message unencrypted:
     # refused at load unless the inventory opts in (resolve.py)
     allow_basic_over_http: bool = False
+    proxy: str | None = None  # an HTTP(S) or SOCKS proxy URL; None: straight to the host
 
 
 CONNECTION_FIELDS: tuple[str, ...] = tuple(Connection.__dataclass_fields__)

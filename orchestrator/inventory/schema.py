@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict
 from pydantic_core import PydanticCustomError
@@ -60,6 +61,29 @@ def _cert_validation(value: Any) -> Any:
     )
 
 
+PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+_NOT_SHOWN = "; the value found is not shown (a proxy URL may hold a password)"
+
+
+def _proxy(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value  # str's own message
+    try:
+        url = urlsplit(value)
+        url.port  # noqa: B018 -- raises ValueError for a port that is not a number
+    except ValueError:
+        url = None
+    if url is None or url.scheme not in PROXY_SCHEMES or not url.hostname:
+        raise ValueError(
+            "expected a proxy URL such as http://proxy.contoso.com:3128, its scheme one of "
+            + ", ".join(PROXY_SCHEMES)
+            + _NOT_SHOWN
+        )
+    if url.username is not None or url.password is not None:
+        raise ValueError("a proxy URL with a user name or password is not supported" + _NOT_SHOWN)
+    return value
+
+
 def _positive(value: timedelta) -> timedelta:
     if value <= timedelta(0):
         raise ValueError("expected a duration longer than 0s, such as 30s")
@@ -103,6 +127,7 @@ Port = Annotated[int, Strict(), Field(ge=1, le=65535)]
 WsmanPath = Annotated[str, Field(pattern=r"^/[^\s?#]*$")]
 Address = Annotated[str, BeforeValidator(_address), Field(min_length=1)]
 CertValidation = Annotated[bool | str, BeforeValidator(_cert_validation)]
+ProxyUrl = Annotated[str, BeforeValidator(_proxy)]
 Timeout = Annotated[Duration, AfterValidator(_positive), BeforeValidator(_bounded)]
 Password = Annotated[
     SecretRef, AfterValidator(_not_generated), BeforeValidator(_reference_only), SECRET_FIELD
@@ -127,6 +152,7 @@ class Settings(_Node):
     operation_timeout: Timeout | None = None
     encryption: EncryptionName | None = None
     allow_basic_over_http: Annotated[bool, Strict()] | None = None
+    proxy: ProxyUrl | None = None
     vars: dict[VarName, Any] | None = None
     roles: list[RoleName] | None = None
 
@@ -170,4 +196,5 @@ CONNECTION_KEYS: tuple[str, ...] = (
     "operation_timeout",
     "encryption",
     "allow_basic_over_http",
+    "proxy",
 )

@@ -1,4 +1,5 @@
-"""One SQLite connection per journal, shared by the runner's threads under a lock.
+"""One SQLite connection per journal, shared under a lock (the journal's writer thread, see
+writer.py, readers, the run lock's heartbeat).
 
 Crash safety comes from SQLite itself: WAL with synchronous=FULL makes each COMMIT durable
 before it returns, and a process killed mid-transaction leaves only an uncommitted WAL tail
@@ -15,22 +16,40 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 import tenacity
 
 from orchestrator.journal import schema
 from orchestrator.journal.errors import JournalError
+from orchestrator.journal.writer import Write, Writer
 
 BUSY_TIMEOUT_MS = 10_000
+T = TypeVar("T")
 
 
 class Database:
-    """A journal database file, open; `write()` and `read()` hand out its connection."""
+    """A journal database file, open. The journal writes through its writer thread (`submit`
+    waits for the commit, `post` does not); `read()` sees every write asked for before it;
+    `write()` is one transaction at once, outside the writer's order (the run lock's rows)."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
         self._conn: sqlite3.Connection | None = conn
         self._lock = threading.Lock()
+        self._writer = Writer(self)
+
+    def submit(self, write: Write[T]) -> T:
+        """Queue a write and wait until its group is committed (durable); its result."""
+        return self._writer.submit(write)
+
+    def post(self, write: Write[Any]) -> None:
+        """Queue a write, not waiting for it (committed with its group, in order)."""
+        self._writer.post(write)
+
+    def flush(self) -> None:
+        """Wait until every queued write is committed; JournalError if one failed."""
+        self._writer.flush()
 
     @classmethod
     def open(
@@ -73,15 +92,17 @@ class Database:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
+                conn.execute("COMMIT")
             except BaseException:
-                if conn.in_transaction:
+                if conn.in_transaction:  # a failed COMMIT (busy, disk full) leaves it open
                     conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
-        """One read transaction: a consistent snapshot across several queries."""
+        """One read transaction: a consistent snapshot across several queries, taken once the
+        writes queued before it are written."""
+        self._writer.drain()
         with self._guard("read") as conn:
             conn.execute("BEGIN")
             try:
@@ -101,7 +122,14 @@ class Database:
                 raise JournalError(f"journal {self.path}: {action} failed: {exc}") from exc
 
     def close(self) -> None:
-        """Close the connection (SQLite checkpoints the WAL when the last one closes)."""
+        """Write what is queued, then close the connection (SQLite checkpoints the WAL when the
+        last one closes); JournalError for a queued write that failed and nobody heard of."""
+        try:
+            self._writer.close()
+        finally:
+            self._close_connection()
+
+    def _close_connection(self) -> None:
         with self._lock:
             conn, self._conn = self._conn, None
         if conn is not None:

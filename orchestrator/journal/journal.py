@@ -4,6 +4,11 @@ Every record is committed before the change it describes: `record_intent` return
 the intent and its undo are durable, then the caller arms the failsafe, applies, and
 `mark`s the change applied. A crash at any point leaves enough to finish the job.
 
+Writes go through the database's one writer thread (writer.py), which commits them in groups:
+every method here waits for its group's commit, except `queue_event` (the event bus's hot
+path), whose events reach the disk with the next group, in order, and at the latest before the
+next write that waits returns. Reads see every write asked for before them.
+
 No secret is ever written: Secrets and registered secret values are redacted from args,
 diffs and event details, and refused in undo commands (which must stay exact).
 """
@@ -11,6 +16,7 @@ diffs and event details, and refused in undo commands (which must stay exact).
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -138,23 +144,24 @@ class Journal:
             ended=None,
             status=RunStatus.RUNNING,
         )
-        with self.database.write() as conn:
-            conn.execute(
-                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
-                (record.id, record.playbook, record.playbook_digest, record.inventory,
-                 record.inventory_digest, record.vars_digest, record.domain_key, record.user,
-                 record.machine, record.pid, to_text(record.started), record.status.value),
-            )  # fmt: skip
+        row = (
+            record.id, record.playbook, record.playbook_digest, record.inventory,
+            record.inventory_digest, record.vars_digest, record.domain_key, record.user,
+            record.machine, record.pid, to_text(record.started), record.status.value,
+        )  # fmt: skip
+        self.database.submit(
+            _updating("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)", row)
+        )
         return record
 
     def finish_run(self, run_id: str, status: RunStatus) -> None:
         """Set a run's final status and end time (again later, e.g. after a rollback)."""
         ended = None if status is RunStatus.RUNNING else self._now()
-        with self.database.write() as conn:
-            updated = conn.execute(
-                "UPDATE runs SET status = ?, ended = ? WHERE id = ?",
-                (status.value, ended, run_id),
-            ).rowcount
+        updated = self.database.submit(
+            _updating(
+                "UPDATE runs SET status = ?, ended = ? WHERE id = ?", (status.value, ended, run_id)
+            )
+        )
         if updated != 1:
             raise JournalError(f"no run {run_id!r} in the journal")
 
@@ -176,37 +183,58 @@ class Journal:
         status: str = "",
         detail: Mapping[str, Any] | None = None,
     ) -> int:
-        """Append an event to a run's timeline; detail (summary, error_id, error) is redacted."""
-        with self.database.write() as conn:
-            cursor = conn.execute(
-                "INSERT INTO events (run_id, at, kind, host, step, step_index, attempt, status,"
-                " detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (run_id, self._now(), kind.value, self._text(host), self._text(step), step_index,
-                 attempt, self._text(status), self._json(detail or {})),
-            )  # fmt: skip
-        return _rowid(cursor.lastrowid)
+        """Append an event to a run's timeline, committed (durably) before this returns; detail
+        (summary, error_id, error) is redacted. Returns the event's id."""
+        row = (run_id, self._now(), kind.value, self._text(host), self._text(step), step_index,
+               attempt, self._text(status), self._json(detail or {}))  # fmt: skip
+        return self.database.submit(_inserting(_INSERT_EVENT, row))
+
+    def queue_event(
+        self,
+        run_id: str,
+        kind: EventKind,
+        *,
+        host: str = "",
+        step: str = "",
+        step_index: int | None = None,
+        attempt: int = 0,
+        status: str = "",
+        detail: Mapping[str, Any] | None = None,
+    ) -> None:
+        """`record_event` without waiting for the disk (the event bus's hot path): committed in
+        order with the next group, at the latest by the next write that waits (an intent), a
+        `flush` or `close`. JournalError here if an earlier write failed."""
+        row = (run_id, self._now(), kind.value, self._text(host), self._text(step), step_index,
+               attempt, self._text(status), self._json(detail or {}))  # fmt: skip
+        self.database.post(lambda conn: conn.execute(_INSERT_EVENT, row))
+
+    def flush(self) -> None:
+        """Wait until every queued event is committed; JournalError if one could not be."""
+        self.database.flush()
 
     # --- windows ---------------------------------------------------------------------------
 
     def open_window(self, run_id: str, name: str, deadline: datetime, failsafe: str) -> int:
         """Record a window as open (before its first change); returns its id."""
-        with self.database.write() as conn:
-            cursor = conn.execute(
+        row = (run_id, self._text(name), to_text(deadline), self._text(failsafe), self._now(),
+               WindowStatus.OPEN.value)  # fmt: skip
+        return self.database.submit(
+            _inserting(
                 "INSERT INTO windows (run_id, name, deadline, failsafe, opened, status)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                (run_id, self._text(name), to_text(deadline), self._text(failsafe), self._now(),
-                 WindowStatus.OPEN.value),
-            )  # fmt: skip
-        return _rowid(cursor.lastrowid)
+                row,
+            )
+        )
 
     def close_window(self, window_id: int, status: WindowStatus) -> None:
         """Set a window's status; closed and rollback_incomplete also stamp the close time."""
         closed = None if status in (WindowStatus.OPEN, WindowStatus.CLOSING) else self._now()
-        with self.database.write() as conn:
-            updated = conn.execute(
+        updated = self.database.submit(
+            _updating(
                 "UPDATE windows SET status = ?, closed = ? WHERE id = ?",
                 (status.value, closed, window_id),
-            ).rowcount
+            )
+        )
         if updated != 1:
             raise JournalError(f"no window {window_id} in the journal")
 
@@ -234,39 +262,39 @@ class Journal:
         """
         undo_json = None if undo is None else encode_commands(undo, self.redactor)
         now = self._now()
-        with self.database.write() as conn:
-            cursor = conn.execute(
-                "INSERT INTO changes (run_id, window_id, host, step, step_index, module, args,"
-                " before, after, undo, failsafe_task, failsafe_path, state, created, updated)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (run_id, window_id, self._text(host), self._text(step), step_index,
-                 self._text(module), self._json(args), self._json(before), self._json(after),
-                 undo_json, failsafe_task and self._text(failsafe_task),
-                 failsafe_path and self._text(failsafe_path), ChangeState.INTENT.value, now, now),
-            )  # fmt: skip
-        return _rowid(cursor.lastrowid)
+        row = (
+            run_id, window_id, self._text(host), self._text(step), step_index,
+            self._text(module), self._json(args), self._json(before), self._json(after),
+            undo_json, failsafe_task and self._text(failsafe_task),
+            failsafe_path and self._text(failsafe_path), ChangeState.INTENT.value, now, now,
+        )  # fmt: skip
+        # waits for its group's commit: the intent (and every event before it) is on disk
+        return self.database.submit(_inserting(_INSERT_CHANGE, row))
 
     def attach_failsafe(self, change_id: int, task: str, path: str) -> None:
         """Name the failsafe task that undoes a change (when it is known only after the intent)."""
-        with self.database.write() as conn:
-            conn.execute(
+        row = (self._text(task), self._text(path), self._now(), change_id)
+        self.database.submit(
+            _updating(
                 "UPDATE changes SET failsafe_task = ?, failsafe_path = ?, updated = ? WHERE id = ?",
-                (self._text(task), self._text(path), self._now(), change_id),
+                row,
             )
+        )
 
     def mark(self, change_id: int, state: ChangeState, *, error: str = "") -> None:
         """Move a change to `state` (committed before returning); JournalError for a move
         CHANGE_TRANSITIONS does not allow, e.g. undone back to applied."""
-        with self.database.write() as conn:
+        row = (state.value, self._text(error), self._now(), change_id)
+
+        def write(conn: sqlite3.Connection) -> None:
             current = queries.change_state(conn, change_id)
             if current is None:
                 raise JournalError(f"no change {change_id} in the journal")
             if state not in CHANGE_TRANSITIONS[current]:
                 raise JournalError(f"change {change_id} cannot go from {current} to {state}")
-            conn.execute(
-                "UPDATE changes SET state = ?, error = ?, updated = ? WHERE id = ?",
-                (state.value, self._text(error), self._now(), change_id),
-            )
+            conn.execute("UPDATE changes SET state = ?, error = ?, updated = ? WHERE id = ?", row)
+
+        self.database.submit(write)
 
     # --- failsafes -------------------------------------------------------------------------
 
@@ -279,7 +307,8 @@ class Journal:
         exact_json([host, task_name, task_path], self.redactor, f"the failsafe task of {host}")
         armed_json = exact_json(armed, self.redactor, f"the failsafe of {host}")
         now = self._now()
-        with self.database.write() as conn:
+
+        def write(conn: sqlite3.Connection) -> int:
             run_id = queries.window_run(conn, window_id)
             conn.execute(
                 "INSERT INTO failsafes (run_id, window_id, host, task_name, task_path, armed,"
@@ -296,19 +325,24 @@ class Journal:
                 " WHERE window_id = ? AND host = ?",
                 (task_name, task_path, now, window_id, host),
             )
-        return failsafe_id
+            return failsafe_id
+
+        # waits for its group's commit: the armed failsafe is on disk before the change is made
+        return self.database.submit(write)
 
     def mark_failsafe(
         self, window_id: int, host: str, state: FailsafeState, *, fired: datetime | None = None
     ) -> None:
         """A host's failsafe for a window was disarmed, or found fired (at `fired`)."""
         fired_text = None if fired is None else to_text(fired)
-        with self.database.write() as conn:
-            updated = conn.execute(
+        row = (state.value, fired_text, self._now(), window_id, host)
+        updated = self.database.submit(
+            _updating(
                 "UPDATE failsafes SET state = ?, fired = ?, updated = ?"
                 " WHERE window_id = ? AND host = ?",
-                (state.value, fired_text, self._now(), window_id, host),
-            ).rowcount
+                row,
+            )
+        )
         if updated != 1:
             raise JournalError(f"no failsafe of {host} in window {window_id}")
 
@@ -368,6 +402,27 @@ class Journal:
         """(host, step_index) pairs finished in a run, for `resume` (see queries.finished_steps)."""
         with self.database.read() as conn:
             return queries.finished_steps(conn, run_id)
+
+
+_INSERT_EVENT = (
+    "INSERT INTO events (run_id, at, kind, host, step, step_index, attempt, status, detail)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_CHANGE = (
+    "INSERT INTO changes (run_id, window_id, host, step, step_index, module, args, before, after,"
+    " undo, failsafe_task, failsafe_path, state, created, updated)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _inserting(sql: str, row: tuple[Any, ...]) -> Callable[[sqlite3.Connection], int]:
+    """A write that inserts one row; its result is the row's id."""
+    return lambda conn: _rowid(conn.execute(sql, row).lastrowid)
+
+
+def _updating(sql: str, row: tuple[Any, ...]) -> Callable[[sqlite3.Connection], int]:
+    """A write of one statement; its result is how many rows it changed."""
+    return lambda conn: conn.execute(sql, row).rowcount
 
 
 def _rowid(value: int | None) -> int:

@@ -2,6 +2,14 @@
 every host lands in the run's timeline (progress ticks excepted: too many, and not needed to
 resume). The run row must exist first (`Journal.start_run`).
 
+The observer only queues: the journal's writer thread commits events in groups, in the order
+the bus delivered them, so an event never waits for a disk sync (issue 13, item 3). What must be
+on disk before a host is changed (a window's intent, an armed failsafe) is written through
+`RunJournal`, whose writes wait for their group's commit, and with it for every event queued
+before them. The end of the run (`RunFinished`) waits until everything is committed. A failed
+write surfaces at the next event (JournalError from `emit`, as when each event was committed in
+place), at the next intent, or at the run's end: never silently.
+
 A changed host x step keeps its diff's `before` and `after` facts in the event's detail, in and
 outside windows alike, so what a change replaced can be read back after the fact
 (`orchestrator show RUN`). Facts hold no secret by design; like every detail they pass the
@@ -21,7 +29,7 @@ from orchestrator.journal.records import EventKind
 
 
 class JournalObserver:
-    """Writes a run's events to the journal, each committed before the bus moves on."""
+    """Queues a run's events for the journal's writer (committed in groups, in order)."""
 
     def __init__(self, journal: Journal, run_id: str) -> None:
         self.journal = journal
@@ -34,7 +42,7 @@ class JournalObserver:
             handler(self, event)
 
     def _record(self, kind: EventKind, **fields: Any) -> None:
-        self.journal.record_event(self.run_id, kind, **fields)
+        self.journal.queue_event(self.run_id, kind, **fields)
 
     def _step_started(self, event: ev.StepStarted) -> None:
         self._index[event.step] = event.index
@@ -140,6 +148,7 @@ class JournalObserver:
 
     def _run_finished(self, event: ev.RunFinished) -> None:
         self._record(EventKind.RUN_FINISHED, status="failed" if event.failed else "ok")
+        self.journal.flush()  # the run's end: every event on disk, or the writer's error raised
 
 
 def _facts(event: ev.HostStepFinished) -> dict[str, Any]:

@@ -90,7 +90,7 @@ class CommandCall:
 
     name: str
     parameters: tuple[tuple[str | None, Any], ...] = ()
-    is_script: bool = False  # add_script text: the lab never interprets it
+    is_script: bool = False  # add_script text: the lab runs simple statements only
 
 
 @dataclass(frozen=True)
@@ -107,6 +107,8 @@ class InvocationResult:
     errors: non-terminating error records (written to the error stream; state Completed).
     terminating: the record that stopped the pipeline (state Failed), if any.
     stopped: the pipeline was stopped by a Signal (ctrl_c / terminate); state Stopped.
+    exit_code: script text ran `exit N`: the server asks the client's host to SetShouldExit(N)
+        (a PIPELINE_HOST_CALL, [MS-PSRP] 2.2.2.29), where Ansible's psrp connection reads the rc.
     """
 
     outputs: list[Any] = field(default_factory=list)
@@ -115,6 +117,7 @@ class InvocationResult:
     verbose: list[str] = field(default_factory=list)
     terminating: ErrorRecord | None = None
     stopped: bool = False
+    exit_code: int | None = None
 
 
 class AuthOutcome(enum.Enum):

@@ -1,7 +1,11 @@
-"""The bench harness still works end to end: `python -m bench` on 3 hosts (numbers not judged)."""
+"""The bench harness still works end to end: `python -m bench` on 3 hosts (numbers not judged).
+
+Ansible runs in it only where ansible-core is installed (the bench extra, which `make test`
+does not install): its checks are skipped elsewhere."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -50,6 +54,7 @@ def test_one_row_per_size_with_a_ratio(results: tuple[dict[str, Any], str], vari
     assert rows[0]["ratio"] > 0
     assert "| 3 |" in markdown
     assert markdown.count("| N | engine wall s") == 2
+    assert rows[0]["ansible_ratio"] is None or rows[0]["ansible_ratio"] > 0
 
 
 @pytest.mark.parametrize(("variant", "per_host_step"), [("nochange", 1.0), ("change", 2.0)])
@@ -65,6 +70,8 @@ def test_engine_and_baseline_send_the_same_pipelines(
         assert run["measured"]["wall_s"] > 0
         assert run["measured"]["cpu_s"] > 0
         assert run["measured"]["peak_rss_mb"] > 10
+        assert run["measured"]["peak_tree_mb"] >= run["measured"]["peak_rss_mb"]
+        assert run["http_requests_per_host_step"] >= per_host_step
 
 
 def test_each_step_alone_is_measured(results: tuple[dict[str, Any], str]) -> None:
@@ -99,3 +106,25 @@ def test_lab_capacity_and_machine_are_reported(results: tuple[dict[str, Any], st
     assert data["machine"]["cores"] >= 1
     assert "## Machine" in markdown
     assert "## Targets" in markdown
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("ansible") is None,
+    reason="ansible-core is not installed (bench extra)",
+)
+@pytest.mark.parametrize(("variant", "per_host_step"), [("nochange", 1.0), ("change", 2.0)])
+def test_ansible_runs_the_same_pipelines_as_a_third_column(
+    results: tuple[dict[str, Any], str], variant: str, per_host_step: float
+) -> None:
+    """ansible-playbook's raw tasks reach the lab as the same pipelines per host x step, its
+    whole process tree is measured, and the table has its wall time and Ansible / engine."""
+    data, markdown = results
+    (run,) = _runs(data, "ansible", variant)
+    assert run["pipelines_per_host_step"] == pytest.approx(per_host_step)
+    assert run["measured"]["returncode"] == 0
+    assert run["measured"]["cpu_s"] > 0
+    assert run["measured"]["peak_tree_mb"] > 10
+    (row,) = data["tables"][f"{variant}-forks2"]
+    assert row["ansible_ratio"] > 0
+    assert "| Ansible / engine |" in markdown
+    assert data["machine"]["packages"]["ansible-core"] != "not installed"

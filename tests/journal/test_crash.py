@@ -1,4 +1,5 @@
-"""A journal writer killed with SIGKILL at random moments leaves a clean, consistent journal."""
+"""A journal writer killed with SIGKILL at random moments leaves a clean, consistent journal,
+in which every intent carries to disk the events queued (not waited for) before it."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.journal import ChangeState, Journal
+from orchestrator.journal import ChangeState, EventKind, Journal
 
 from .workers import CRASH_RUN, HOSTS
 
@@ -40,7 +41,11 @@ def _check(state: Path, ack: Path) -> int:
         if not journal.runs():
             return 0
         changes = journal.changes(CRASH_RUN)
-        finished = {(e.host, e.detail["seq"]) for e in journal.timeline(CRASH_RUN)}
+        timeline = journal.timeline(CRASH_RUN)
+    started = {(e.host, e.detail["seq"]) for e in timeline if e.kind is EventKind.HOST_STEP_STARTED}
+    finished = {
+        (e.host, e.detail["seq"]) for e in timeline if e.kind is EventKind.HOST_STEP_FINISHED
+    }
     done = _acked(ack)
     for host in HOSTS:
         seqs = [c.args["seq"] for c in changes if c.host == host]
@@ -49,6 +54,7 @@ def _check(state: Path, ack: Path) -> int:
         key = (change.host, change.args["seq"])
         assert len(change.args["pad"]) == change.args["n"], "a half-written record"
         assert change.undo is not None
+        assert key in started, f"{key}: an intent on disk without the event queued before it"
         assert change.undo[0].param("Seq") == key[1]
         if key in finished:
             assert change.state is ChangeState.APPLIED, (

@@ -40,6 +40,11 @@ def _write_host(journal: Journal, host: str, ack: int, deadline: float) -> None:
     while time.monotonic() < deadline:
         pad = "x" * (seq % 50 * 97)  # records of varied sizes, some spanning pages
         undo = [Command("Set-Thing", (("Seq", seq), ("Force", SWITCH), ("Pad", pad)), True)]
+        # not waited for: the intent after it must carry it to disk
+        journal.queue_event(
+            CRASH_RUN, EventKind.HOST_STEP_STARTED, host=host, step=f"step {seq}",
+            step_index=seq, detail={"seq": seq},
+        )  # fmt: skip
         change = journal.record_intent(
             CRASH_RUN, host=host, step=f"step {seq}", step_index=seq, module="m",
             args={"seq": seq, "pad": pad, "n": len(pad)}, before={}, after={}, undo=undo,

@@ -1,11 +1,13 @@
 """Runs pipelines of cmdlets: binding, piping objects between commands, and error flow.
 
-A terminating error stops the pipeline (state Failed). Over PSRP the lab answers script text
-as a no-language endpoint would (ScriptsNotAllowed), and an unknown command with PowerShell's
-CommandNotFoundException. `run_script` gives powershell.exe -Command semantics for scheduled
-task actions: statement-terminating errors go on to the next statement, -ErrorAction Stop
-ends the script, and the exit code is 1 when the last statement failed
-(PowerShell/PowerShell#13501).
+A terminating error stops a pipeline of commands (state Failed); an unknown command is
+PowerShell's CommandNotFoundException. Script text (`add_script`) runs when it is made of simple
+statements (script_text.py), as a script does: a statement-terminating error is written to the
+error stream and the next statement runs, -ErrorAction Stop ends the script (state Failed), and
+`exit N` ends it with exit code N (about_Language_Keywords, Exit). Script text outside the
+subset fails to parse, naming the construct (ScriptsNotAllowed). `run_script` gives
+powershell.exe -Command semantics for scheduled task actions: the same flow, and the exit code
+is 1 when the last statement failed (PowerShell/PowerShell#13501).
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ from orchestrator.lab.cmdlets.errors import (
     ErrorKind,
     PipelineStopped,
     command_not_found,
-    scripts_not_allowed,
+    unsupported_script,
 )
+from orchestrator.lab.cmdlets.params import Kind
 from orchestrator.lab.cmdlets.runtime import CmdletSpec, Invocation, Session
+from orchestrator.lab.cmdlets.script_text import Exit, Step, UnsupportedScriptError, parse
 from orchestrator.lab.contract import CommandCall, InvocationResult, Statement
 from orchestrator.lab.domain.host import Host
 
@@ -41,6 +45,17 @@ class Catalog:
         """Every cmdlet name."""
         return sorted(spec.name for spec in self._specs.values())
 
+    def is_switch(self, host: Host, command: str, param: str) -> bool:
+        """Whether `-param` of `command` on `host` names a switch (so takes no value)."""
+        spec = self.find(command, host)
+        if spec is None:
+            return False
+        lowered = param.lower()
+        matches = [
+            p for p in spec.binder().params if any(n.lower().startswith(lowered) for n in p.names())
+        ]
+        return len(matches) == 1 and matches[0].kind is Kind.SWITCH
+
 
 def _prepare(
     catalog: Catalog, session: Session, statement: Statement
@@ -49,7 +64,7 @@ def _prepare(
     prepared = []
     for index, call in enumerate(statement.commands):
         if call.is_script:
-            raise CmdletError(scripts_not_allowed(call.name))
+            raise CmdletError(unsupported_script("script text piped into commands", 1, 1))
         spec = catalog.find(call.name, session.host)
         if spec is None:
             raise CmdletError(command_not_found(call.name))
@@ -118,6 +133,10 @@ def run_statements(
     sink = InvocationResult()
     for statement in statements:
         try:
+            if _script_call(statement) is not None:
+                if not _run_text(catalog, session, statement, sink):
+                    break
+                continue
             _run_statement(catalog, session, statement, sink)
         except CmdletError as exc:
             sink.terminating = exc.record
@@ -126,6 +145,43 @@ def run_statements(
             sink.stopped = True
             break
     return sink
+
+
+def _script_call(statement: Statement) -> CommandCall | None:
+    calls = statement.commands
+    return calls[0] if len(calls) == 1 and calls[0].is_script else None
+
+
+def _run_text(
+    catalog: Catalog, session: Session, statement: Statement, sink: InvocationResult
+) -> bool:
+    """Run one statement of script text into `sink`; False when the pipeline ends with it."""
+    call = statement.commands[0]
+    if call.parameters:
+        raise CmdletError(unsupported_script("parameters passed to script text (param())", 1, 1))
+    try:
+        steps = parse(call.name, lambda command, p: catalog.is_switch(session.host, command, p))
+    except UnsupportedScriptError as exc:
+        raise CmdletError(
+            unsupported_script(exc.construct, exc.line, exc.column, exc.token)
+        ) from None
+    return _run_steps(catalog, session, steps, sink)
+
+
+def _run_steps(
+    catalog: Catalog, session: Session, steps: Sequence[Step], sink: InvocationResult
+) -> bool:
+    for step in steps:
+        if isinstance(step, Exit):
+            sink.exit_code = step.code
+            return False
+        try:
+            _run_statement(catalog, session, step, sink)
+        except CmdletError as exc:
+            if exc.escalated:
+                raise
+            sink.errors.append(exc.record)  # statement-terminating: the script goes on
+    return True
 
 
 def run_script(catalog: Catalog, session: Session, statements: Sequence[Statement]) -> int:

@@ -85,21 +85,23 @@ def command_not_found(name: str) -> ErrorRecord:
     )
 
 
-def scripts_not_allowed(text: str) -> ErrorRecord:
-    """A locked-down (NoLanguage, JEA-style) endpoint's answer to script text: the lab runs
-    commands only, as a runspace in no-language mode does (PowerShell's ScriptsNotAllowed)."""
+def unsupported_script(construct: str, line: int, column: int, token: str = "") -> ErrorRecord:
+    """The lab's answer to script text it does not run: a parse error naming the construct.
+
+    The identity is a restricted runspace's (ScriptsNotAllowed, ParserError, ParseException);
+    the message says what the lab lacks. It quotes syntax only (a variable's or keyword's
+    name), never the script, whose literals may be secrets."""
+    shown = f" '{token}'" if token else ""
     return ErrorRecord(
         message=(
-            "The syntax is not supported by this runspace. This can occur if the runspace "
-            "is in no-language mode."
+            f"The lab does not support {construct} in script text (at line {line}, char "
+            f"{column}{shown}). It runs simple statements: cmdlets with literal arguments, "
+            "separated by ';', '|' or newlines, and exit."
         ),
         fully_qualified_error_id="ScriptsNotAllowed",
         category="ParserError",
         exception_type="System.Management.Automation.ParseException",
         activity="",
-        target_name=text[:200],
-        target_type="String",
-        target_object=text[:200],
     )
 
 

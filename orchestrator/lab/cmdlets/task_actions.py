@@ -14,7 +14,6 @@ reports for each].
 from __future__ import annotations
 
 from orchestrator.lab.cmdlets.engine import Catalog, run_script
-from orchestrator.lab.cmdlets.params import Kind
 from orchestrator.lab.cmdlets.runtime import Session
 from orchestrator.lab.cmdlets.script import ScriptError, parse_script, script_text
 from orchestrator.lab.domain import network, processes
@@ -29,21 +28,10 @@ SYSTEM = "NT AUTHORITY\\SYSTEM"
 _POWERSHELL = ("powershell.exe", "powershell")
 
 
-def _is_switch(catalog: Catalog, host: Host, command: str, param: str) -> bool:
-    spec = catalog.find(command, host)
-    if spec is None:
-        return False
-    lowered = param.lower()
-    matches = [
-        p for p in spec.binder().params if any(n.lower().startswith(lowered) for n in p.names())
-    ]
-    return len(matches) == 1 and matches[0].kind is Kind.SWITCH
-
-
 def _powershell(catalog: Catalog, state: LabState, host: Host, action: ExecAction) -> int:
     try:
         text = script_text(action.arguments)
-        statements = parse_script(text, lambda c, p: _is_switch(catalog, host, c, p))
+        statements = parse_script(text, lambda c, p: catalog.is_switch(host, c, p))
     except ScriptError:
         return PARSE_ERROR_EXIT
     session = Session(state, host, SYSTEM, remote=False, can_wait=False)

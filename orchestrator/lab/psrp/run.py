@@ -6,7 +6,8 @@ pipeline that waits (Start-Sleep, Start-Process -Wait) never starves the others.
 
 `on_start(host, names)` hears of every pipeline as it is handed to a worker, before the request
 that completed its CREATE_PIPELINE is answered: the commands it asks for, once each, by the
-name the client sent. Script text (`add_script`) is not named: the lab never runs it.
+name the client sent. Script text (`add_script`) is not named: its commands are known only once
+the backend has parsed it.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from psrpcore import (
     PSRPEvent,
     PSRPPayload,
     ResetRunspaceStateEvent,
+    ServerHostRequestor,
     ServerPipeline,
     SetMaxRunspacesEvent,
     SetMinRunspacesEvent,
@@ -252,6 +253,10 @@ def _publish(pipeline: ServerPipeline, result: InvocationResult) -> None:
     for record in result.errors:
         error = encode.error_record(record, write_error_stream=True)
         pipeline.prepare_message(error, message_type=PSRPMessageType.ErrorRecord)
+    if result.exit_code is not None and not result.stopped:
+        # `exit N` in script text: PowerShell calls the host's SetShouldExit(N), which a remote
+        # runspace forwards to the client's host (a void PIPELINE_HOST_CALL: no answer awaited).
+        ServerHostRequestor(pipeline).set_should_exit(result.exit_code)
     if result.stopped:
         pipeline.stop()
     elif result.terminating is not None:

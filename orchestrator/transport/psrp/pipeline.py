@@ -15,6 +15,7 @@ from types import UnionType
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from pypsrp.complex_objects import Command as PSCommand
 from pypsrp.complex_objects import ObjectMeta, PSInvocationState
 from pypsrp.powershell import PowerShell, RunspacePool
 
@@ -25,6 +26,10 @@ from orchestrator.secrets import Secret
 _I32 = range(-(2**31), 2**31)
 _I64 = range(-(2**63), 2**63)
 _FINISHED = (PSInvocationState.COMPLETED, PSInvocationState.FAILED, PSInvocationState.STOPPED)
+
+UNSIGNALLED_PER_POOL = 10
+"""Finished pipelines a pool may hold unsignalled, then the transport renews it (see release):
+below 15, the lowest default of the quotas that count them (MaxProcessesPerShell in WinRM 2.0)."""
 
 
 class DeadlineReachedError(Exception):
@@ -51,13 +56,27 @@ def _holds_secret(value: Any) -> bool:
     return False
 
 
+class _SharedCommand(PSCommand):
+    """pypsrp's Command (what add_cmdlet/add_script build), never deep-copied.
+
+    pypsrp 0.9.1 deep-copies every command of a pipeline twice while it serializes one
+    CREATE_PIPELINE (`Pipeline._get_statements`, once for Cmds and once for ExtraCmds), so
+    that lxml would not move an element from one parent to another; pypsrp builds its XML with
+    the standard library's ElementTree, which never moves elements, and only reads the copies.
+    The copies were ~10% of the client's CPU per probe (cProfile of 300 probes, issue 13).
+    """
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _SharedCommand:
+        return self
+
+
 def build(pool: RunspacePool, command: Command) -> PowerShell:
     """A new PowerShell holding the command and its parameters."""
     ps = PowerShell(pool)
-    if command.is_script:
-        ps.add_script(command.cmdlet)
-    else:
-        ps.add_cmdlet(command.cmdlet)
+    version = pool.protocol_version or ""
+    ps.add_command(
+        _SharedCommand(command.cmdlet, protocol_version=version, is_script=command.is_script)
+    )
     for name, value in command.parameters:
         if value is SWITCH:
             ps.add_parameter(name)  # no value: a switch (-Force)
@@ -155,5 +174,24 @@ def stop(ps: PowerShell) -> None:
 
 
 def finished(ps: PowerShell) -> bool:
-    """Whether the pipeline reached a final state (it can then be closed)."""
+    """Whether the pipeline reached a final state (it can then be released)."""
     return ps.state in _FINISHED
+
+
+def release(ps: PowerShell) -> None:
+    """Forget a finished pipeline on our side, sending nothing.
+
+    No Signal Terminate (what pypsrp's `ps.close()` sends) after a pipeline whose Receive
+    brought its final PIPELINE_STATE: [MS-PSRP] 3.1.1.3.2 has the client drop a Completed,
+    Failed or Stopped pipeline from its pool's table and send no more messages targeted to it,
+    and Windows answers that Receive with CommandState Done (the recorded real-Windows
+    conversations in jborean93/pypsrp tests/tests_pypsrp/responses run several commands on a
+    pool, then Delete it, with no Signal between them). `close()` exists to re-invoke one
+    PowerShell object (pypsrp #196); we build a new one per command. Windows does keep the
+    WS-Man command until a Terminate or the shell's Delete ([MS-WSMV] 3.1.4.12; pypsrp #148:
+    commands fail once a shell holds MaxConcurrentCommandsPerShell of them;
+    ansible/ansible#74985 met MaxProcessesPerShell), so the transport renews its pool once
+    UNSIGNALLED_PER_POOL pipelines are released: one Delete frees them all, where a Terminate
+    each cost one HTTP request per command.
+    """
+    ps.runspace_pool.pipelines.pop(ps.id, None)

@@ -34,7 +34,9 @@ def check_reachable(host: Host, base_dir: Path) -> None:
         min(REACH_READ_TIMEOUT, conn.read_timeout.total_seconds()),
     )
     with requests.Session() as session:
-        session.trust_env = False  # as WSMan(no_proxy=True): straight to the host
+        session.trust_env = False  # as BoundedWSMan: the inventory's proxy, never the environment's
+        if host.connection.proxy is not None:
+            session.proxies = {"http": host.connection.proxy, "https": host.connection.proxy}
         try:
             response = session.post(
                 endpoint(host),

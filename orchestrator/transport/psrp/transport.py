@@ -20,6 +20,10 @@ request itself gets one, the transport rebuilds WSMan and pool and sends the com
 any other failure is raised (tenacity, in the runner, is the only retry layer). A session that
 failed in any way is dropped and rebuilt on next use, and the shell it leaves on the host is
 deleted through the next session (Windows allows ~25 shells per user).
+
+Requests per command: a Command and a Receive (two HTTP requests), no Signal: a finished
+pipeline is released on our side only, and the pool renewed (one Delete frees every command
+it holds) after UNSIGNALLED_PER_POOL of them; pipeline.release says why that is safe.
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ from orchestrator.transport.psrp.errors import (
     translate,
 )
 from orchestrator.transport.psrp.pipeline import (
+    UNSIGNALLED_PER_POOL,
     DeadlineReachedError,
     build,
     check_parameters,
@@ -64,6 +69,7 @@ from orchestrator.transport.psrp.pipeline import (
     finished,
     has_secret,
     name_of,
+    release,
     stop,
 )
 from orchestrator.transport.psrp.reach import check_reachable
@@ -106,6 +112,7 @@ class PsrpTransport:
         self._base_dir = base_dir
         self._lock = threading.Lock()
         self._session: _Session | None = None
+        self._released = 0  # finished pipelines the open pool holds unsignalled
         self._orphans: list[_ShellRef] = []
         self._rejected: AuthError | None = None
 
@@ -185,7 +192,7 @@ class PsrpTransport:
         ps = self._start(session, command, resendable=resendable and reused)
         self._await(ps, command, deadline)
         result = command_result(command, ps)
-        self._close_pipeline(ps)
+        self._release(ps)
         return result
 
     def _start(self, session: _Session, command: Command, *, resendable: bool) -> PowerShell:
@@ -225,18 +232,13 @@ class PsrpTransport:
             _log.info("transport.stop_failed", host=self.host.name, error=type(exc).__name__)
             self._drop_session()
             return
-        self._close_pipeline(ps)
+        self._release(ps)
 
-    def _close_pipeline(self, ps: PowerShell) -> None:
-        """Signal Terminate so neither side keeps the pipeline (pypsrp #196)."""
-        if not finished(ps):
-            return
-        try:
-            ps.close()
-        except BOUNDARY as exc:
-            # the result is already complete; the session is suspect, so start afresh next time
-            _log.debug("transport.close_failed", host=self.host.name, error=type(exc).__name__)
-            self._drop_session()
+    def _release(self, ps: PowerShell) -> None:
+        """Forget a finished pipeline without a Signal (pipeline.release says why)."""
+        if finished(ps):
+            release(ps)
+            self._released += 1
 
     def _failure(self, exc: BaseException, *, sent: bool = True) -> TransportError:
         """Translate, drop the (now suspect) session, and never try a rejected login again.
@@ -258,29 +260,45 @@ class PsrpTransport:
                 " host already (one attempt)",
                 where=self._where,
             ) from self._rejected
+        if self._session is not None and self._released >= UNSIGNALLED_PER_POOL:
+            self._renew_pool(self._session)
         if self._session is None:
-            self._session = self._open_session()
+            self._released = 0
+            self._session = self._open_pool(self._new_wsman())
             self._delete_orphans(self._session.wsman)
         return self._session
 
-    def _open_session(self) -> _Session:
+    def _new_wsman(self) -> WSMan:
         settings = settings_for(self.host, self._login, self._base_dir)
         try:
-            wsman = build_wsman(settings)
+            return build_wsman(settings)
         except (ValueError, ImportError) as exc:  # pypsrp refuses a combination of settings
             raise TransportError(
                 f"{self.host.name}: cannot connect as configured: {exc}", where=self._where
             ) from exc
+
+    def _open_pool(self, wsman: WSMan) -> _Session:
         pool = RunspacePool(wsman)
         try:
             pool.open()
         except BOUNDARY as exc:
             self._forget(_Session(wsman, pool))
             raise self._failure(exc, sent=False) from exc
-        _log.debug(
-            "transport.open", host=self.host.name, auth=settings.auth.value, ssl=settings.ssl
-        )
+        _log.debug("transport.open", host=self.host.name, auth=self.host.connection.auth.value)
         return _Session(wsman, pool)
+
+    def _renew_pool(self, session: _Session) -> None:
+        """Delete the pool, which releases every command Windows keeps in it, and open another
+        over the same connection (no new logon); after a failed Delete, start afresh."""
+        self._session = None
+        self._released = 0
+        try:
+            session.pool.close()
+        except BOUNDARY as exc:
+            _log.debug("transport.renew_failed", host=self.host.name, error=type(exc).__name__)
+            self._forget(session)  # its shell is deleted through the next session
+            return
+        self._session = self._open_pool(session.wsman)
 
     def _drop_session(self) -> None:
         session, self._session = self._session, None

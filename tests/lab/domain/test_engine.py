@@ -35,17 +35,78 @@ def test_cmdlets_exist_only_where_their_module_is(tb1: DomainBackend) -> None:
     ok(run(tb1, "SITE1", call("Get-CMClientStatus")))
 
 
-def test_script_text_is_refused_like_a_no_language_endpoint(tb1: DomainBackend) -> None:
-    """add_script text is never interpreted: ScriptsNotAllowed, ParserError, ParseException."""
-    script = CommandCall("Get-LocalUser | Where-Object { $_.Enabled }", is_script=True)
+def _script(text: str) -> CommandCall:
+    return CommandCall(text, is_script=True)
+
+
+def test_script_text_outside_the_subset_fails_to_parse_naming_the_construct(
+    tb1: DomainBackend,
+) -> None:
+    """Script text the lab does not run fails before any statement: ParserError, ParseException,
+    a message naming the construct and where it is; nothing of the script is run or echoed."""
+    script = _script("Disable-LocalUser Administrator\nGet-LocalUser | Where-Object { $_.Enabled }")
     record = failed(run(tb1, "CAP1", script))
     assert record.message == (
-        "The syntax is not supported by this runspace. This can occur if the runspace is in "
-        "no-language mode."
+        "The lab does not support script blocks in script text (at line 2, char 30 '{'). It runs "
+        "simple statements: cmdlets with literal arguments, separated by ';', '|' or newlines, "
+        "and exit."
     )
     assert record.fully_qualified_error_id == "ScriptsNotAllowed"
     assert record.category == "ParserError"
     assert record.exception_type == "System.Management.Automation.ParseException"
+    assert record.target_object is None
+    assert tb1.local_account("CAP1", "Administrator").enabled  # type: ignore[union-attr]
+
+
+def test_script_text_runs_its_statements_in_order(tb1: DomainBackend) -> None:
+    """Each statement's output, in order; `|` pipes; the pipeline completes without an exit."""
+    result = run(tb1, "CAP1", _script("Get-LocalUser -Name Guest; Get-LocalUser Administrator"))
+    assert [u.properties["Name"] for u in ok(result)] == ["Guest", "Administrator"]
+    assert result.exit_code is None
+    ok(run(tb1, "CAP1", _script("Get-LocalUser -Name Guest | Enable-LocalUser")))
+    assert tb1.local_account("CAP1", "Guest").enabled  # type: ignore[union-attr]
+
+
+def test_a_statement_terminating_error_goes_on_to_the_next_statement(tb1: DomainBackend) -> None:
+    """An unknown command, a binding error or a cmdlet's own error is written to the error
+    stream and the script goes on, as a script does; the pipeline completes."""
+    text = "Get-Thing; Get-LocalUser -Bogus 1; Get-LocalUser Nobody; Get-LocalUser Guest"
+    result = run(tb1, "CAP1", _script(text))
+    assert result.terminating is None
+    assert [e.fully_qualified_error_id.split(",")[0] for e in result.errors] == [
+        "CommandNotFoundException",
+        "NamedParameterNotFound",
+        "UserNotFound",
+    ]
+    assert [u.properties["Name"] for u in result.outputs] == ["Guest"]
+
+
+def test_error_action_stop_ends_the_script(tb1: DomainBackend) -> None:
+    """-ErrorAction Stop is script-terminating: the pipeline fails, later statements never run."""
+    text = "Get-LocalUser Nobody -ErrorAction Stop; Disable-LocalUser Administrator"
+    record = failed(run(tb1, "CAP1", _script(text)))
+    assert record.fully_qualified_error_id.startswith("UserNotFound,")
+    assert tb1.local_account("CAP1", "Administrator").enabled  # type: ignore[union-attr]
+
+
+def test_exit_ends_the_script_with_its_code(tb1: DomainBackend) -> None:
+    """`exit N` stops the script there and gives its code; later statements never run."""
+    result = run(
+        tb1, "CAP1", _script("Get-LocalUser Guest\nexit 4\nDisable-LocalUser Administrator")
+    )
+    assert result.exit_code == 4
+    assert [u.properties["Name"] for u in ok(result)] == ["Guest"]
+    assert tb1.local_account("CAP1", "Administrator").enabled  # type: ignore[union-attr]
+    assert run(tb1, "CAP1", _script("Get-Date\nexit $LASTEXITCODE")).exit_code == 0
+
+
+def test_script_text_with_parameters_or_piped_into_commands_is_refused(tb1: DomainBackend) -> None:
+    """Parameters for a script need a param() block, and a script piped into commands an
+    expression: both are named as unsupported."""
+    with_params = CommandCall("Get-Date", (("Format", "o"),), is_script=True)
+    assert "parameters passed to script text" in failed(run(tb1, "CAP1", with_params)).message
+    piped = run(tb1, "CAP1", _script("Get-LocalUser"), CommandCall("Disable-LocalUser"))
+    assert "script text piped into commands" in failed(piped).message
 
 
 def test_error_action_stop_makes_a_non_terminating_error_terminating(tb1: DomainBackend) -> None:
