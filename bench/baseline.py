@@ -7,7 +7,8 @@ For each of the five steps in order, on every host of the inventory's `clients` 
 it reads the state with the same cmdlet and parameters the engine's probe sends, and when the
 state differs from the phase's, sends the same change. One RunspacePool per host, opened on
 first use and reused by every step, closed at the end. Each pipeline is closed after it ran
-(a Signal Terminate, as pypsrp's docs ask: the engine does the same, pypsrp #196). It prints
+(a Signal Terminate, as pypsrp's docs ask, pypsrp #196: as a user would write it; the engine
+needs no Signal for a finished pipeline, see bench/README.md). It prints
 one JSON line: hosts, host x steps changed, failures.
 """
 
