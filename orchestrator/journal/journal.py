@@ -185,8 +185,7 @@ class Journal:
     ) -> int:
         """Append an event to a run's timeline, committed (durably) before this returns; detail
         (summary, error_id, error) is redacted. Returns the event's id."""
-        row = (run_id, self._now(), kind.value, self._text(host), self._text(step), step_index,
-               attempt, self._text(status), self._json(detail or {}))  # fmt: skip
+        row = self._event_row(run_id, kind, host, step, step_index, attempt, status, detail)
         return self.database.submit(_inserting(_INSERT_EVENT, row))
 
     def queue_event(
@@ -204,9 +203,23 @@ class Journal:
         """`record_event` without waiting for the disk (the event bus's hot path): committed in
         order with the next group, at the latest by the next write that waits (an intent), a
         `flush` or `close`. JournalError here if an earlier write failed."""
-        row = (run_id, self._now(), kind.value, self._text(host), self._text(step), step_index,
-               attempt, self._text(status), self._json(detail or {}))  # fmt: skip
+        row = self._event_row(run_id, kind, host, step, step_index, attempt, status, detail)
         self.database.post(lambda conn: conn.execute(_INSERT_EVENT, row))
+
+    def _event_row(  # noqa: PLR0917 -- one column each
+        self,
+        run_id: str,
+        kind: EventKind,
+        host: str,
+        step: str,
+        step_index: int | None,
+        attempt: int,
+        status: str,
+        detail: Mapping[str, Any] | None,
+    ) -> tuple[Any, ...]:
+        """An events row, its texts redacted."""
+        return (run_id, self._now(), kind.value, self._text(host), self._text(step), step_index,
+                attempt, self._text(status), self._json(detail or {}))  # fmt: skip
 
     def flush(self) -> None:
         """Wait until every queued event is committed; JournalError if one could not be."""
