@@ -48,6 +48,9 @@ def _run_with_changes(journal: Journal, tmp_path: Path) -> str:
         finished(BACKDATE, "wks1", Status.OK, "done earlier in this run: not repeated"),
     ):
         bus.emit(event)
+    # the observer queues events for the writer thread; `show` reads through its own
+    # connection, which sees only what is committed, as a second process would
+    journal.flush()
     return run.id
 
 
