@@ -21,6 +21,7 @@ class LabSample:
     cpu_s: float
     http_requests: int
     pipelines: dict[str, int]  # host -> Command requests
+    actions: dict[str, int]  # WS-Management action -> requests, every host
     open_shells: int
     invoke_calls: int
     invoke_s: float  # inside the backend's invoke: waiting for its lock, or holding it
@@ -30,7 +31,9 @@ class LabSample:
     def parse(cls, data: dict[str, Any]) -> LabSample:
         """From labproc's JSON line."""
         pipelines: dict[str, int] = {}
+        actions: dict[str, int] = {}
         for host, action, n in data["soap"]:
+            actions[action] = actions.get(action, 0) + n
             if action == COMMAND:
                 pipelines[host] = pipelines.get(host, 0) + n
         return cls(
@@ -38,6 +41,7 @@ class LabSample:
             data["cpu_seconds"],
             data["http_requests"],
             pipelines,
+            actions,
             data["open_shells"],
             data["invoke_calls"],
             data["invoke_seconds"],
@@ -53,6 +57,7 @@ class LabDelta:
     cpu_s: float
     http_requests: int
     pipelines: dict[str, int]
+    actions: dict[str, int]  # WS-Management action -> requests; the rest carried no SOAP
     invoke_calls: int
     invoke_s: float
     held_s: float
@@ -66,6 +71,7 @@ class LabDelta:
             after.cpu_s - before.cpu_s,
             after.http_requests - before.http_requests,
             {h: after.pipelines[h] - before.pipelines.get(h, 0) for h in hosts},
+            {a: n - before.actions.get(a, 0) for a, n in after.actions.items()},
             after.invoke_calls - before.invoke_calls,
             after.invoke_s - before.invoke_s,
             after.held_s - before.held_s,

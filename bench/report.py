@@ -260,7 +260,7 @@ def to_markdown(results: Results, machine: dict[str, object]) -> str:
         "![wall time](scaling.png)\n",
         "## Targets\n",
         *targets(results),
-        *peer_targets(results),
+        *peer_targets(results, int(str(machine.get("cores") or 1))),
         "\n## The lab\n",
         *lab_section(results),
         "\n## Tables\n",
