@@ -48,6 +48,24 @@ class Terminal:
             pass
         return self.process.wait(timeout=5), self.seen.decode(errors="replace")
 
+    def wait_reading_stdin(self, timeout: float = 10) -> None:
+        """Until the process sits in read(2) on fd 0. CPython checks for signals only between
+        bytecodes and on EINTR: a SIGINT landing after the prompt is written but before
+        input() reaches read(2) is seen only once read returns, that is at the next key (a
+        window of microseconds for a person, and the moment this test would send it)."""
+        deadline = time.monotonic() + timeout
+        syscall = Path(f"/proc/{self.process.pid}/syscall")
+        while time.monotonic() < deadline:
+            try:
+                number, fd = syscall.read_text().split()[:2]
+            except (OSError, ValueError):  # no /proc/PID/syscall here: give it a moment
+                time.sleep(0.5)
+                return
+            if (number, fd) == ("0", "0x0"):  # read(0, ...)
+                return
+            time.sleep(0.02)
+        raise AssertionError(f"the process never waited on its input: {self.seen!r}")
+
     def _read(self, timeout: float) -> bool:
         ready, _, _ = select.select([self.master], [], [], timeout)
         if not ready:
@@ -112,6 +130,7 @@ def test_an_answer_other_than_yes_cancels(terminal: Terminal, tmp_path: Path) ->
 def test_ctrl_c_at_the_prompt_cancels_with_exit_4(terminal: Terminal, tmp_path: Path) -> None:
     """SIGINT while waiting for the answer: the cancel message, exit 4 (not 130), nothing
     changed: no journal, no traceback."""
+    terminal.wait_reading_stdin()
     terminal.process.send_signal(signal.SIGINT)
     code, shown = terminal.finish()
     assert code == 4, shown
