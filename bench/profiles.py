@@ -1,10 +1,13 @@
-"""Summarise a py-spy raw profile (`py-spy record -f raw`): where the engine's threads are.
+"""Summarise a py-spy raw profile: which library each process spends its CPU in.
 
+    py-spy record --gil --subprocesses -r 100 -f raw -o engine.raw -- python -m orchestrator run ...
     python -m bench.profiles engine.raw
 
-Each sample is one thread at one moment. A sample is put in the first bucket whose marker
-appears in its stack (outermost first in BUCKETS' order), so "waiting for the event bus"
-means a worker blocked in `EventBus.emit` while another thread held the bus.
+With `--gil` a sample is the thread holding a process's GIL at that moment, so samples are
+CPU spent in Python (threads waiting for the GIL or for a socket are not counted). Each
+sample goes to its process's role (the engine's coordinator, a worker process, the lab) and
+counts once for every library in its stack: pypsrp's share includes the requests, urllib3,
+ElementTree and pyspnego calls it makes, whose own lines say how much of it they are.
 """
 
 from __future__ import annotations
@@ -14,41 +17,72 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-# (bucket, marker in the stack): the first that matches wins
-BUCKETS = (
-    ("journal write (holding the event bus)", "Journal.record_event"),
-    ("event bus: other observers (logs, report)", "Observer.__call__"),
-    ("event bus: waiting for the bus lock", "EventBus.emit"),
-    ("pypsrp / requests (the WinRM exchange)", "(pypsrp/"),
-    ("run lock heartbeat", "RunLock._beat"),
-    ("engine: steps (templating, modules, diff)", "HostStepRunner"),
-    ("start-up: imports, loading, binding", "(orchestrator/"),
+# (role, marker in the process's command line): the first that matches wins
+ROLES = (
+    ("worker", "orchestrator.transport.worker"),
+    ("lab", "bench.labproc"),
+    ("lab", "lab serve"),
+)
+# (library, marker in a frame's file name, as py-spy shortens it: "pypsrp/wsman.py")
+LIBRARIES = (
+    ("pypsrp", "pypsrp/"),
+    ("requests", "requests/"),
+    ("urllib3", "urllib3/"),
+    ("ElementTree (stdlib XML)", "xml/etree/"),
+    ("pyspnego (NTLM)", "spnego/"),
+    ("psrpcore", "psrpcore/"),
+    ("structlog", "structlog/"),
+    ("orchestrator", "orchestrator/"),
 )
 _LINE = re.compile(r"^(?P<stack>.*) (?P<count>\d+)$")
+_PROCESS = re.compile(r'process \d+:"[^"]*";?')
+_FILE = re.compile(r"\((?P<file>[^():]*)(?::\d+)?\)")
 
 
-def summarise(raw: str) -> tuple[int, Counter[str]]:
-    """(samples, samples per bucket)."""
-    buckets: Counter[str] = Counter()
-    total = 0
+def role(stack: str) -> str:
+    """The role of the process a sample is from. A stack starts with its process and, with
+    --subprocesses, that process's parents, outermost first: the innermost that has a role
+    decides (a worker forked by the forkserver shows the forkserver's command line)."""
+    processes = []
+    at = 0
+    while found := _PROCESS.match(stack, at):  # a command line may hold ';': not split
+        processes.append(found.group())
+        at = found.end()
+    for process in reversed(processes):
+        found = next((name for name, marker in ROLES if marker in process), None)
+        if found is not None:
+            return found
+    return "main"
+
+
+def libraries(stack: str) -> set[str]:
+    """The libraries with at least one frame in the stack."""
+    files = [m["file"] for m in _FILE.finditer(stack)]
+    return {name for name, marker in LIBRARIES if any(marker in f for f in files)}
+
+
+def summarise(raw: str) -> dict[str, tuple[int, Counter[str]]]:
+    """{role: (samples, samples with each library in their stack)}."""
+    found: dict[str, tuple[int, Counter[str]]] = {}
     for line in raw.splitlines():
-        found = _LINE.match(line)
-        if not found:
+        match = _LINE.match(line)
+        if not match:
             continue
-        count = int(found["count"])
-        total += count
-        stack = found["stack"]
-        bucket = next((name for name, marker in BUCKETS if marker in stack), "other")
-        buckets[bucket] += count
-    return total, buckets
+        count, stack = int(match["count"]), match["stack"]
+        samples, per_library = found.get(role(stack), (0, Counter()))
+        for name in libraries(stack):
+            per_library[name] += count
+        found[role(stack)] = (samples + count, per_library)
+    return found
 
 
 def main() -> None:
-    """Print each bucket's share of the samples."""
-    total, buckets = summarise(Path(sys.argv[1]).read_text())
-    print(f"{total} samples")
-    for name, count in buckets.most_common():
-        print(f"{100 * count / max(total, 1):5.1f}%  {name}")
+    """Print each role's samples and each library's share of them."""
+    found = summarise(Path(sys.argv[1]).read_text())
+    for name, (samples, per_library) in sorted(found.items(), key=lambda kv: -kv[1][0]):
+        print(f"{name}: {samples} samples")
+        for library, count in per_library.most_common():
+            print(f"  {100 * count / max(samples, 1):5.1f}%  {library}")
 
 
 if __name__ == "__main__":
