@@ -43,15 +43,15 @@ def role(stack: str) -> str:
     """The role of the process a sample is from. A stack starts with its process and, with
     --subprocesses, that process's parents, outermost first: the innermost that has a role
     decides (a worker forked by the forkserver shows the forkserver's command line)."""
-    processes = []
+    processes: list[str] = []
     at = 0
-    while found := _PROCESS.match(stack, at):  # a command line may hold ';': not split
-        processes.append(found.group())
-        at = found.end()
+    while frame := _PROCESS.match(stack, at):  # a command line may hold ';': not split
+        processes.append(frame.group())
+        at = frame.end()
     for process in reversed(processes):
-        found = next((name for name, marker in ROLES if marker in process), None)
-        if found is not None:
-            return found
+        name = next((name for name, marker in ROLES if marker in process), None)
+        if name is not None:
+            return name
     return "main"
 
 
