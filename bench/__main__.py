@@ -46,7 +46,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-ansible", action="store_true", help="leave Ansible out (it runs when installed)"
     )
+    parser.add_argument(
+        "--render",
+        type=Path,
+        metavar="RESULTS_JSON",
+        help="measure nothing: write results.md (and the plot) again from a results.json",
+    )
     args = parser.parse_args(argv)
+    if args.render is not None:
+        return _render(args.render, args.out if args.out != RESULTS else args.render.parent, args)
     if not args.no_plot:  # fail now, not after the runs, when matplotlib is missing
         from bench.plot import plot  # pip install -e '.[bench]' (make bench does)
     machine = describe()
@@ -66,6 +74,21 @@ def main(argv: list[str] | None = None) -> int:
         plot(results, args.out / "scaling.png")
     (args.out / "results.md").write_text(to_markdown(results, machine))
     _say(f"results in {args.out / 'results.md'}")
+    return 1 if results.error else 0
+
+
+def _render(source: Path, out: Path, args: argparse.Namespace) -> int:
+    """results.md (and scaling.png) from what a run measured, in today's layout."""
+    from bench.load import results_from_json
+
+    results, machine = results_from_json(source.read_text())
+    out.mkdir(parents=True, exist_ok=True)
+    if not args.no_plot:
+        from bench.plot import plot
+
+        plot(results, out / "scaling.png")
+    (out / "results.md").write_text(to_markdown(results, machine))
+    _say(f"results in {out / 'results.md'} (rendered from {source})")
     return 1 if results.error else 0
 
 

@@ -3,23 +3,10 @@ own numbers (bench/peer_targets.py); a target that holds says only that."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from bench.lab import LabDelta
-from bench.measure import Measured
 from bench.peer_targets import cpu_floor, peer_targets, request_floor
-from bench.runs import Job, Run
 from bench.suite import Config, Results
 
-HOSTS = tuple(f"wks{i:04d}" for i in range(1000))
-
-
-def _run(tool: str, wall: float, cpu: float, *, lab_cpu: float = 0.0, http: int = 0) -> Run:
-    job = Job(tool, "nochange", HOSTS, 50, 5, Path("inventory.yml"))
-    # per host: 5 Command, 6 Receive, 1 Create, 1 Delete, and 4 requests without SOAP
-    actions = {"Command": 5000, "Receive": 6000, "Create": 1000, "Delete": 1000}
-    lab = LabDelta(wall, lab_cpu, http, dict.fromkeys(HOSTS, 5), actions, 0, 0.0, 0.0)
-    return Run(job, Measured(0, wall, cpu, 100.0, "", peak_tree_mb=270.0), lab)
+from .made_runs import made_run as _run
 
 
 def test_a_missed_ansible_ratio_names_the_cpu_that_stands_in_the_way() -> None:
