@@ -26,9 +26,9 @@ T = TypeVar("T")
 def results_from_json(text: str) -> tuple[Results, dict[str, object]]:
     """(the run's Results, the machine it ran on) from results.json's text."""
     data = json.loads(text)
-    config = Config(
-        **{k: tuple(v) if isinstance(v, list) else v for k, v in data["config"].items()}
-    )
+    given: dict[str, Any] = data["config"]
+    values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in given.items()}
+    config = Config(**values)
     window_run = data.get("window_run")
     results = Results(
         config,
