@@ -3,6 +3,9 @@ faults show them, tests/transport/test_faults.py).
 
     pypsrp / requests                          ours
     AuthenticationError, HTTP 401              AuthError          never retried
+    a KDC's refusal (kerberos.py): wrong       AuthError          never retried
+      password, locked, unknown user, skew,
+      KDC unreachable; an unknown SPN          TransportError     that host only
     WSManFault 5 (access denied)               AuthError          the account may not use WinRM
     requests ConnectionError: refused, reset,  ConnectError       transient
       DNS, dropped, SSLError, ConnectTimeout
@@ -39,6 +42,7 @@ from orchestrator.errors import (
     TransportError,
     Where,
 )
+from orchestrator.transport.psrp.kerberos import translate_kerberos
 
 TIMED_OUT = 2150858793  # w:TimedOut: no output within OperationTimeout
 SHELL_NOT_FOUND = 2150858843  # the shell (pool) is gone on the server (pypsrp #22)
@@ -82,7 +86,7 @@ def never_connected(exc: BaseException) -> bool:
 def translate(exc: BaseException, host: str, *, may_have_run: bool = True) -> TransportError:
     """Our error for a pypsrp/requests/setup exception raised while talking to `host`;
     `may_have_run` says whether the request may have reached the host (it is kept on it)."""
-    error = _translated(exc, host)
+    error = translate_kerberos(exc, host) or _translated(exc, host)
     error.connected = not never_connected(exc)
     error.may_have_run = may_have_run and error.connected
     return error
