@@ -96,6 +96,9 @@ class Connection:
     # refused at load unless the inventory opts in (resolve.py)
     allow_basic_over_http: bool = False
     proxy: str | None = None  # an HTTP(S) or SOCKS proxy URL; None: straight to the host
+    # the host name of the HTTP/<name> service principal a Kerberos ticket is asked for, when
+    # the address is not that name (an IP address, an alias); None: the address
+    kerberos_hostname: str | None = None
 
 
 CONNECTION_FIELDS: tuple[str, ...] = tuple(Connection.__dataclass_fields__)

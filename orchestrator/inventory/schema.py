@@ -153,6 +153,7 @@ class Settings(_Node):
     encryption: EncryptionName | None = None
     allow_basic_over_http: Annotated[bool, Strict()] | None = None
     proxy: ProxyUrl | None = None
+    kerberos_hostname: Address | None = None
     vars: dict[VarName, Any] | None = None
     roles: list[RoleName] | None = None
 
@@ -197,4 +198,5 @@ CONNECTION_KEYS: tuple[str, ...] = (
     "encryption",
     "allow_basic_over_http",
     "proxy",
+    "kerberos_hostname",
 )

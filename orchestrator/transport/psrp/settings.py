@@ -13,6 +13,8 @@ Every knob comes from the host's `Connection` (the arguments of pypsrp's `WSMan`
     *_timeout              seconds; read_timeout must exceed operation_timeout, or every
                            Receive long-poll ends in a ReadTimeout
     encryption             auto, always, never (pypsrp refuses basic + sealing over HTTP)
+    kerberos_hostname      negotiate_hostname_override: the name of the host's HTTP/<name>
+                           service principal when the address is not it (an IP address)
     proxy                  a proxy URL, or none: straight to the host; the environment's
                            HTTP(S)_PROXY / NO_PROXY are never read (see BoundedWSMan);
                            socks5:// needs `pip install requests[socks]` (PySocks)
@@ -70,6 +72,7 @@ class WSManSettings:
     password: Secret | None = field(default=None, repr=False)
     auth_options: tuple[tuple[str, str], ...] = ()
     proxy: str | None = None
+    kerberos_hostname: str | None = None
 
 
 def settings_for(host: Host, login: Login | None, base_dir: Path) -> WSManSettings:
@@ -95,6 +98,7 @@ def settings_for(host: Host, login: Login | None, base_dir: Path) -> WSManSettin
         password=login[1] if login else None,
         auth_options=_auth_options(host, base_dir, where),
         proxy=conn.proxy,
+        kerberos_hostname=conn.kerberos_hostname,
     )
 
 
@@ -222,6 +226,8 @@ def build_wsman(settings: WSManSettings) -> WSMan:
         "operation_timeout": settings.operation_timeout,
         **dict(settings.auth_options),
     }
+    if settings.kerberos_hostname is not None:
+        extra["negotiate_hostname_override"] = settings.kerberos_hostname
     return BoundedWSMan(
         settings.server,
         port=settings.port,
