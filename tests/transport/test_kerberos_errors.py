@@ -44,6 +44,9 @@ class _SpnegoError(Exception):
         (kerberos.CLOCK_SKEW, "clock"),
         (kerberos.KDC_UNREACHABLE, "no KDC of the realm answered"),
         (kerberos.REALM_UNKNOWN, "no KDC is known"),
+        (kerberos.TICKET_EXPIRED, "kinit"),
+        (kerberos.NO_TICKET_CACHE, "no Kerberos ticket cache"),
+        (kerberos.NO_MATCHING_TICKET, "no ticket for this user"),
     ],
 )
 def test_a_refusal_about_the_credential_is_an_auth_error_with_what_to_do(

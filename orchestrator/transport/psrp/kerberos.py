@@ -26,7 +26,10 @@ S_PRINCIPAL_UNKNOWN = _BASE + 7  # KDC_ERR_S_PRINCIPAL_UNKNOWN
 CLIENT_REVOKED = _BASE + 18  # KDC_ERR_CLIENT_REVOKED: locked out or disabled
 KEY_EXPIRED = _BASE + 23  # KDC_ERR_KEY_EXPIRED: the password has expired
 PREAUTH_FAILED = _BASE + 24  # KDC_ERR_PREAUTH_FAILED: wrong password
+TICKET_EXPIRED = _BASE + 32  # KRB_AP_ERR_TKT_EXPIRED: the ticket cache's ticket is too old
 CLOCK_SKEW = _BASE + 37  # KRB_AP_ERR_SKEW
+NO_MATCHING_TICKET = _BASE + 141  # KRB5_CC_NOTFOUND: the cache holds no ticket for the realm
+NO_TICKET_CACHE = _BASE + 195  # KRB5_FCC_NOFILE: nobody has logged on (kinit) here
 REALM_UNKNOWN = _BASE + 154  # KRB5_REALM_UNKNOWN: no KDC known for the realm
 KDC_UNREACHABLE = _BASE + 156  # KRB5_KDC_UNREACH: no KDC of the realm answered
 
@@ -71,6 +74,18 @@ REFUSALS: dict[int, Refusal] = {
         "no KDC is known for the user's realm",
         "check the realm of the user name, or add the realm to krb5.conf ([realms], or"
         " dns_lookup_kdc = true)",
+    ),
+    TICKET_EXPIRED: Refusal(
+        "the ticket in the operator's ticket cache has expired",
+        "log on again (kinit user@REALM), or give the host a credential with a password",
+    ),
+    NO_TICKET_CACHE: Refusal(
+        "there is no Kerberos ticket cache: nobody has logged on to the realm here",
+        "log on first (kinit user@REALM), or give the host a credential with a password",
+    ),
+    NO_MATCHING_TICKET: Refusal(
+        "the ticket cache holds no ticket for this user or realm",
+        "log on to the host's realm first (kinit user@REALM), or give the host a credential",
     ),
     S_PRINCIPAL_UNKNOWN: Refusal(
         "the KDC knows no service principal (SPN) for this host's name",

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import krb5
 import pytest
+import spnego
 
 from orchestrator.errors import AuthError, TransportError
 from orchestrator.lab.contract import SecureString
@@ -66,3 +68,39 @@ def test_an_unreachable_kdc_is_an_auth_error_naming_port_88(
     assert "no KDC of the realm answered" in str(error)
     assert "port 88" in str(error)
 
+
+def _ticket_logon(host: str = "wks001.contoso.com") -> None:
+    """What pypsrp does for a host without a credential: no user name, no password, the
+    operator's ticket cache (KRB5CCNAME)."""
+    client = spnego.client(None, None, hostname=host, service="HTTP", protocol="kerberos")
+    assert client.step() is not None
+
+
+def test_the_operators_own_ticket_logs_on_with_no_password_anywhere(
+    kdc: Kdc, user: User, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ticket cache filled by a logon (kinit's job, done here with the krb5 library) is all
+    a host without a credential needs."""
+    cache = tmp_path / "krb5cc"
+    context = krb5.init_context()
+    principal = krb5.parse_name_flags(context, f"{user.name}@{kdc.realm}".encode())
+    options = krb5.get_init_creds_opt_alloc(context)
+    creds = krb5.get_init_creds_password(
+        context, principal, options, password=user.password.reveal().encode()
+    )
+    ccache = krb5.cc_resolve(context, f"FILE:{cache}".encode())
+    krb5.cc_initialize(context, ccache, principal)
+    krb5.cc_store_cred(context, ccache, creds)
+    monkeypatch.setenv("KRB5CCNAME", f"FILE:{cache}")
+    _ticket_logon()
+
+
+def test_no_ticket_cache_is_an_auth_error_saying_to_log_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KRB5CCNAME", f"FILE:{tmp_path / 'nobody'}")
+    with pytest.raises(Exception) as caught:  # noqa: PT011 -- whatever the library raises
+        _ticket_logon()
+    error = translate(caught.value, "wks001")
+    assert type(error) is AuthError
+    assert "kinit" in str(error)
