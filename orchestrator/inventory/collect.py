@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from orchestrator.errors import Problem
@@ -56,14 +57,17 @@ class Collected:
     members: list[Edge] = field(default_factory=list)
     credentials: dict[str, Credential] = field(default_factory=dict)
     credential_names: set[str] = field(default_factory=set)
+    kerberos_config: Path | None = None  # as written: relative to the inventory's directory
     problems: list[Problem] = field(default_factory=list)
 
 
 def collect(data: Any, source: SourceMap) -> Collected:
     """Every group, host and credential of the document, and the problems of each."""
     walker = _Walker(source)
-    _, problems = validate(InventoryFile, data, source)
+    spec, problems = validate(InventoryFile, data, source)
     walker.found.problems += problems
+    if spec is not None and spec.kerberos is not None:
+        walker.found.kerberos_config = Path(spec.kerberos.config)
     if isinstance(data, dict):
         walker.credentials(data.get("credentials"))
         if isinstance(data.get(ROOT), dict):

@@ -119,10 +119,32 @@ def _resolve(
         for name in host_names
     ]
     problems = check_hosts(resolved)
+    kerberos_config = _kerberos_config(found, path, source, problems)
     if problems:
         raise InputError(problems)
     hosts = tuple(r.host for r in resolved)
-    return Inventory(path, hosts, _groups(found, held, host_names, source), found.credentials)
+    groups = _groups(found, held, host_names, source)
+    return Inventory(path, hosts, groups, found.credentials, kerberos_config)
+
+
+def _kerberos_config(
+    found: Collected, path: Path, source: SourceMap, problems: list[Problem]
+) -> Path | None:
+    """`kerberos.config`, read from the inventory's directory; a problem when it is no file."""
+    if found.kerberos_config is None:
+        return None
+    config = (path.parent / found.kerberos_config).resolve()
+    if not config.is_file():
+        problems.append(
+            Problem(
+                source.value_at(("kerberos", "config")),
+                "kerberos.config",
+                f"no Kerberos configuration at {config}",
+                "give the path of a krb5.conf (relative to the inventory), or leave kerberos out"
+                " to use the system's",
+            )
+        )
+    return config
 
 
 def _resolve_host(

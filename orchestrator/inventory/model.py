@@ -173,6 +173,7 @@ class Inventory:
     hosts: tuple[Host, ...] = ()
     groups: Mapping[str, Group] = field(default_factory=dict)
     credentials: Mapping[str, Credential] = field(default_factory=dict)
+    kerberos_config: Path | None = None  # krb5.conf for this command (KRB5_CONFIG), absolute
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "groups", _frozen_mapping(self.groups))

@@ -178,10 +178,18 @@ class CredentialSpec(_Node):
     password: Password
 
 
+class KerberosSpec(_Node):
+    """The Kerberos configuration the command uses (one per process: the library reads it
+    from KRB5_CONFIG), when it is not the system's (/etc/krb5.conf): a lab's, a test realm's."""
+
+    config: str = Field(min_length=1)
+
+
 class InventoryFile(_Node):
-    """The top level: credentials and the `all` group."""
+    """The top level: credentials, Kerberos and the `all` group."""
 
     credentials: dict[Any, Any] | None = None
+    kerberos: KerberosSpec | None = None
     all: dict[Any, Any]
 
 

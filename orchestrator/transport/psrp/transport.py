@@ -60,6 +60,7 @@ from orchestrator.transport.psrp.errors import (
     stale_connection,
     translate,
 )
+from orchestrator.transport.psrp.krb5_config import Krb5Config
 from orchestrator.transport.psrp.pipeline import (
     UNSIGNALLED_PER_POOL,
     DeadlineReachedError,
@@ -367,6 +368,8 @@ class PsrpConnector:
         self._credentials = dict(credentials)
         self._lock = threading.Lock()
         self._transports: dict[str, PsrpTransport] = {}
+        self._krb5_config = Krb5Config(inventory.kerberos_config)
+        self._krb5_config.apply()
 
     def transport(self, host: Host) -> PsrpTransport:
         """The host's transport (the same one every time); thread-safe."""
@@ -391,13 +394,16 @@ class PsrpConnector:
         with self._lock:
             transports = list(self._transports.values())
             self._transports.clear()
-        if len(transports) <= 1:
-            for transport in transports:
-                transport.close()
-            return
-        workers = min(CLOSE_PARALLEL, len(transports))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="close") as pool:
-            list(pool.map(PsrpTransport.close, transports))
+        try:
+            if len(transports) <= 1:
+                for transport in transports:
+                    transport.close()
+                return
+            workers = min(CLOSE_PARALLEL, len(transports))
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="close") as pool:
+                list(pool.map(PsrpTransport.close, transports))
+        finally:
+            self._krb5_config.restore()
 
     def __enter__(self) -> PsrpConnector:
         return self
