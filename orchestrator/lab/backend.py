@@ -30,7 +30,7 @@ from orchestrator.lab.contract import (
     SecureString,
     Statement,
 )
-from orchestrator.lab.domain import lifecycle, lockout, principals, snapshot
+from orchestrator.lab.domain import changes, lifecycle, lockout, principals, snapshot
 from orchestrator.lab.domain.accounts import UserAccount
 from orchestrator.lab.domain.host import Host
 from orchestrator.lab.domain.registry import RegValue, native_path
@@ -55,6 +55,8 @@ class DomainBackend:
         self._cond = threading.Condition(threading.RLock())
         self._stopping = threading.Event()
         self._ticker: threading.Thread | None = None
+        self._observers: list[changes.AccountObserver] = []
+        self._accounts: changes.Snapshot = {}
         state.task_runner = task_runner(catalog)
 
     @classmethod
@@ -106,7 +108,9 @@ class DomainBackend:
                 return AuthOutcome.NO_SUCH_USER
             user = found.principal
             policy = self._state.policy_for(target, user)
-            return lockout.check_logon(user, policy, self._state.now(), SecureString(password))
+            outcome = lockout.check_logon(user, policy, self._state.now(), SecureString(password))
+            self._committed()  # a lockout, or a success clearing one, is the KDC's too
+            return outcome
 
     def record_logon(self, host: str, username: str, *, password_ok: bool) -> AuthOutcome:
         """A logon checked elsewhere (NTLM): apply the policy; locked stays LOCKED."""
@@ -118,7 +122,9 @@ class DomainBackend:
                 return AuthOutcome.NO_SUCH_USER
             user = found.principal
             policy = self._state.policy_for(target, user)
-            return lockout.logon(user, policy, self._state.now(), password_ok=password_ok)
+            outcome = lockout.logon(user, policy, self._state.now(), password_ok=password_ok)
+            self._committed()
+            return outcome
 
     def invoke(
         self, host: str, user: str, statements: Sequence[Statement], stop: threading.Event
@@ -132,8 +138,30 @@ class DomainBackend:
             session = Session(self._state, target, user, stop, self._waiter(stop))
             result = run_statements(self._catalog, session, statements)
             self._state.clock.run_due()
-            self._cond.notify_all()
+            self._committed()
             return result
+
+    # -- account observers ------------------------------------------------------------------
+
+    def observe(self, observer: changes.AccountObserver) -> None:
+        """Tell `observer` about every later change to the domain's accounts (a KDC mirroring
+        the directory): after each pipeline and each move of the clock, one batch of changes."""
+        with self._cond:
+            if not self._observers:
+                self._accounts = changes.snapshot(self._state.ad)
+            self._observers.append(observer)
+
+    def _committed(self) -> None:
+        """After a change under the lock: wake waiters, tell observers what accounts changed."""
+        self._cond.notify_all()
+        if not self._observers:
+            return  # no snapshot at all: a lab without observers pays nothing
+        now = changes.snapshot(self._state.ad)
+        found = changes.diff(self._accounts, now)
+        self._accounts = now
+        if found:
+            for observer in self._observers:
+                observer.accounts_changed(found)
 
     # -- clock ------------------------------------------------------------------------------
 
@@ -151,21 +179,21 @@ class DomainBackend:
         """Move virtual time forward, running every event on the way; return how many ran."""
         with self._cond:
             ran = self._state.clock.advance(delta)
-            self._cond.notify_all()
+            self._committed()
             return ran
 
     def run_until(self, when: datetime) -> int:
         """Move virtual time to `when`."""
         with self._cond:
             ran = self._state.clock.run_until(when)
-            self._cond.notify_all()
+            self._committed()
             return ran
 
     def run_due(self) -> int:
         """Run the events already due (real-time mode without the ticker)."""
         with self._cond:
             ran = self._state.clock.run_due()
-            self._cond.notify_all()
+            self._committed()
             return ran
 
     def start(self) -> None:
@@ -195,8 +223,10 @@ class DomainBackend:
         while not self._stopping.is_set():
             with self._cond:
                 clock = self._state.clock
-                clock.run_due()
-                self._cond.notify_all()
+                if clock.run_due():
+                    self._committed()
+                else:
+                    self._cond.notify_all()
                 due = clock.next_due()
                 delay = 0.25 if due is None else (due - clock.now()).total_seconds() / clock.speed
             self._stopping.wait(min(max(delay, 0.001), 0.25))

@@ -10,6 +10,9 @@ Used by `orchestrator lab serve` and by the tests' `lab` fixture.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,7 +22,11 @@ from typing import Any
 import yaml
 
 from orchestrator.lab.backend import DomainBackend
+from orchestrator.lab.contract import AuthOutcome
 from orchestrator.lab.http.faults import flaky_network
+from orchestrator.lab.kerberos.failures import FailureFeed
+from orchestrator.lab.kerberos.realm import LabRealm, seed_from
+from orchestrator.lab.kerberos.sync import KdcSync
 from orchestrator.lab.scenarios import Overrides, Scenario, load_scenario
 from orchestrator.lab.server import Endpoint, LabServer
 
@@ -56,6 +63,8 @@ class LabOptions:
     smsman_survives_uninstall: bool | None = None  # False: Smsman /u removes the local copy
     logon_discovery: bool | None = None  # the site's Windows NT Logon Discovery
     logon_installation: bool | None = None  # the site's Windows NT Logon Client Installation
+    # A real MIT KDC for the domain, and Kerberos at every endpoint (off: nothing is started)
+    kerberos: bool = False
 
 
 class RunningLab:
@@ -86,25 +95,72 @@ class RunningLab:
             port_per_host=options.port_per_host,
             state_dir=options.state_dir,
             fault_seed=options.fault_seed,
+            kerberos_domain=self.scenario.domain.dns.lower() if options.kerberos else None,
         )
         if faults:
             self.server.faults.set_all(*faults)
+        self.realm: LabRealm | None = None
+        self.kdc_failures: FailureFeed | None = None  # the KDC's failed logons -> directory
+        self._realm_dir: Path | None = None
 
     def start(self) -> RunningLab:
-        """Start the clock (unless driven by hand) and accept WinRM connections."""
-        if not self.options.manual_clock:
-            self.backend.start()
+        """Start the KDC (a Kerberos lab), the clock (unless driven by hand), and accept WinRM
+        connections; whatever started is stopped again if a later part fails."""
         try:
+            if self.options.kerberos:
+                self.realm = self._start_realm()
+            if not self.options.manual_clock:
+                self.backend.start()
             self.server.start()
         except BaseException:
-            self.backend.stop()
+            self.stop()
             raise
         return self
 
     def stop(self) -> None:
-        """Stop serving, then stop the clock."""
-        self.server.stop()
-        self.backend.stop()
+        """Stop serving, then the clock, then the KDC."""
+        try:
+            self.server.stop()
+            self.backend.stop()
+        finally:
+            self._stop_realm()
+
+    def _start_realm(self) -> LabRealm:
+        """The domain's KDC, in the lab's state directory (or a directory of its own)."""
+        given = self.options.state_dir
+        directory = given / "kerberos" if given else Path(tempfile.mkdtemp(prefix="lab-kdc-"))
+        self._realm_dir = None if given else directory
+        with self.backend.inspect() as state:
+            seed = seed_from(state)
+            controller = next((h.name for h in state.hosts.values() if h.sam is None), None)
+        realm = LabRealm(seed, directory)
+        realm.start()
+        # the ticker and the server are not started yet: nothing changed since the seed
+        self.backend.observe(KdcSync(realm.kdc))
+        if controller is not None:
+            self.kdc_failures = FailureFeed(
+                realm.kdc.files.kdc_log, realm.realm, self._failed_at_kdc(controller)
+            ).start()
+        return realm
+
+    def _failed_at_kdc(self, controller: str) -> Callable[[str], AuthOutcome]:
+        """A failed pre-authentication, counted by the directory as a failed logon at a DC."""
+
+        def report(principal: str) -> AuthOutcome:
+            return self.backend.record_logon(controller, principal, password_ok=False)
+
+        return report
+
+    def _stop_realm(self) -> None:
+        feed, self.kdc_failures = self.kdc_failures, None
+        if feed is not None:
+            feed.stop()
+        realm, self.realm = self.realm, None
+        if realm is not None:
+            realm.stop()
+        if self._realm_dir is not None:
+            shutil.rmtree(self._realm_dir, ignore_errors=True)  # keys never outlive the lab
+            self._realm_dir = None
 
     def __enter__(self) -> RunningLab:
         return self.start()

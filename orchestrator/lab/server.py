@@ -75,8 +75,12 @@ class LabServer:
         shell_idle_timeout: float = 7200.0,
         max_body: int = 1 << 20,
         fault_seed: int | None = None,
+        kerberos_domain: str | None = None,
     ) -> None:
         self.backend = backend
+        # set: hosts also accept Kerberos for HTTP/<host>.<kerberos_domain>, with the keys of
+        # the keytab KRB5_KTNAME names when the server starts (kerberos.LabRealm sets it)
+        self._kerberos_domain = kerberos_domain
         self.faults = FaultTable(seed=fault_seed)
         self.counters = Counters()
         self._tls = tls
@@ -176,7 +180,7 @@ class LabServer:
     def _exchange(self, channel_binding: bytes | None) -> Exchange:
         assert self._dir is not None
         store = ntlm.CredentialStore(self.backend, self._dir / "ntlm")
-        acceptor = ntlm.NegotiateAcceptor(store, channel_binding)
+        acceptor = ntlm.NegotiateAcceptor(store, channel_binding, self._kerberos_domain)
         authenticator = Authenticator(self.backend, self.counters, acceptor)
         self._registry = ShellRegistry(self._shell_idle, self._shell_closed)
         self._runner = PipelineRunner(self.backend, on_start=self.counters.pipeline)

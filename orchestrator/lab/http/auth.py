@@ -6,6 +6,14 @@ in the AUTHENTICATE message. A successful NTLM logon is also reported, so a lock
 account gets 401 even with the right password (a locked-out account cannot be used until it
 is unlocked: "Account lockout threshold", Microsoft Learn). The user string is passed as the
 client sent it: "DOMAIN\\user", "user", ".\\user" or "user@domain".
+
+Kerberos (a lab started with a KDC): the ticket comes under `Negotiate` (SPNEGO, or a raw
+Kerberos token as pypsrp's auth="kerberos" sends it) or under the `Kerberos` scheme; the logged-on
+user is the ticket's client principal (`alice@CONTOSO.COM`), reported to the backend like an NTLM
+logon. A wrong password never reaches the endpoint: the KDC refused the ticket and counted it.
+Message encryption names the scheme's protocol (pypsrp's WinRMEncryption.KERBEROS after the
+`Kerberos` scheme, SPNEGO otherwise), and the AP-REP for mutual authentication goes back in the
+200's WWW-Authenticate under the scheme the client used (RFC 4559, section 4).
 """
 
 from __future__ import annotations
@@ -23,6 +31,11 @@ from orchestrator.lab.http import ntlm
 from orchestrator.lab.http.counters import Counters
 
 CHALLENGE = (("WWW-Authenticate", "Negotiate"), ("WWW-Authenticate", 'Basic realm="WSMAN"'))
+# A domain member with Kerberos enabled (WinRM's Auth/Kerberos, on by default) offers it too
+KERBEROS_CHALLENGE = (CHALLENGE[0], ("WWW-Authenticate", "Kerberos"), CHALLENGE[1])
+# What a Kerberos acceptor raises on a bad ticket (wrong service key, replay, skew ...); pyspnego
+# 0.12 lets some through unwrapped (an AttributeError reading flags of a failed context)
+_TOKEN_ERRORS = (SpnegoError, ValueError, KeyError, IndexError, AttributeError)
 
 
 @dataclass
@@ -33,6 +46,7 @@ class NegotiateSession:
     context: Any
     user: str = ""
     encryption: WinRMEncryption | None = None
+    scheme: str = "Negotiate"  # the Authorization scheme the client used: Negotiate or Kerberos
 
 
 @dataclass(frozen=True)
@@ -71,8 +85,19 @@ class Authenticator:
         self._counters.auth_failure(user)
         return _DENIED
 
+    @property
+    def offers_kerberos(self) -> bool:
+        """Whether the `Kerberos` scheme is accepted (a lab with a KDC)."""
+        return self._acceptor.offers_kerberos
+
+    @property
+    def challenge(self) -> tuple[tuple[str, str], ...]:
+        """The WWW-Authenticate headers of a 401: Negotiate (and Kerberos) and Basic."""
+        return KERBEROS_CHALLENGE if self._acceptor.offers_kerberos else CHALLENGE
+
     def negotiate(self, session: NegotiateSession, token: bytes) -> AuthStep:
-        """Step the connection's context; report the logon once the AUTHENTICATE is checked."""
+        """Step the connection's context; report the logon once the AUTHENTICATE (NTLM) or the
+        ticket (Kerberos) is checked."""
         user = ntlm.authenticate_user(token)
         try:
             out = self._acceptor.step(session.host, session.context, token)
@@ -80,7 +105,7 @@ class Authenticator:
             # Checked before the password, which may well be right: not a bad-password logon.
             self._counters.auth_failure(user or "")
             return _DENIED
-        except (SpnegoError, ValueError, KeyError, IndexError):
+        except _TOKEN_ERRORS:
             return self._failed(session.host, user)
         if not session.context.complete:
             return AuthStep("continue", token=out)
@@ -89,18 +114,26 @@ class Authenticator:
             self._counters.auth_failure(user)
             return _DENIED
         session.user = user
-        session.encryption = WinRMEncryption(session.context, WinRMEncryption.SPNEGO)
+        session.encryption = WinRMEncryption(session.context, _protocol(session.scheme))
         return AuthStep("ok", user, out)
 
-    def new_session(self, host: str) -> NegotiateSession:
+    def new_session(self, host: str, scheme: str = "Negotiate") -> NegotiateSession:
         """A fresh acceptor context for a connection's first (or renewed) Negotiate leg."""
-        return NegotiateSession(host, self._acceptor.new_context(host))
+        return NegotiateSession(host, self._acceptor.new_context(host), scheme=scheme)
 
     def _failed(self, host: str, user: str | None) -> AuthStep:
         if user is not None:
             self._backend.record_logon(host, user, password_ok=False)
             self._counters.auth_failure(user)
         return _DENIED
+
+
+def _protocol(scheme: str) -> str:
+    """The multipart/encrypted protocol of a context: pypsrp (wsman.py) labels a context set up
+    with the `Kerberos` scheme HTTP-Kerberos-session-encrypted, any other HTTP-SPNEGO-...."""
+    if scheme.lower() == "kerberos":
+        return WinRMEncryption.KERBEROS
+    return WinRMEncryption.SPNEGO
 
 
 def _decode(raw: bytes) -> str:

@@ -16,16 +16,15 @@ import re
 from pypsrp.encryption import WinRMEncryption
 
 from orchestrator.lab.contract import LabBackend
-from orchestrator.lab.http import auth
 from orchestrator.lab.http.auth import Authenticator, AuthStep
 from orchestrator.lab.http.counters import Counters
 from orchestrator.lab.http.faults import FaultSpec, FaultTable
 from orchestrator.lab.http.messages import (
-    ENCRYPTED_TYPE,
     SOAP_TYPE,
     ConnectionState,
     HttpRequest,
     HttpResponse,
+    sealed_type,
 )
 from orchestrator.lab.http.router import Router
 from orchestrator.lab.wsman import errors
@@ -71,8 +70,8 @@ class Exchange:
             return HttpResponse(405, headers=_ALLOW)
         scheme, step = self._login(conn, host, request)
         if step.status != "ok":
-            return _challenge(scheme, step)
-        return self._serve(conn, host, step, request)
+            return self._challenge(scheme, step)
+        return self._serve(conn, host, scheme, step, request)
 
     def is_down(self, host: str) -> bool:
         """Down by the domain (host_is_up) or by a fault."""
@@ -85,32 +84,40 @@ class Exchange:
         if header is None:
             session = conn.negotiate
             if session is not None and session.host == host and session.user:
-                return "Negotiate", AuthStep("ok", session.user)
+                return session.scheme, AuthStep("ok", session.user)
             return "Negotiate", AuthStep("denied")
         scheme, _, value = header.strip().partition(" ")
         if scheme.lower() == "basic":
             return scheme, self._auth.basic(host, value.strip())
-        if scheme.lower() in ("negotiate", "ntlm"):
-            return scheme, self._negotiate(conn, host, value.strip())
+        if scheme.lower() in ("negotiate", "ntlm") or (
+            scheme.lower() == "kerberos" and self._auth.offers_kerberos
+        ):
+            return scheme, self._negotiate(conn, host, scheme, value.strip())
         return scheme, AuthStep("denied")
 
-    def _negotiate(self, conn: ConnectionState, host: str, value: str) -> AuthStep:
+    def _negotiate(self, conn: ConnectionState, host: str, scheme: str, value: str) -> AuthStep:
         try:
             token = base64.b64decode(value, validate=True)
         except (binascii.Error, ValueError):
             return AuthStep("denied")
         session = conn.negotiate
         if session is None or session.host != host or session.context.complete:
-            session = conn.negotiate = self._auth.new_session(host)
+            session = conn.negotiate = self._auth.new_session(host, scheme)
         step = self._auth.negotiate(session, token)
         if step.status == "denied":
             conn.negotiate = None
         return step
 
+    def _challenge(self, scheme: str, step: AuthStep) -> HttpResponse:
+        if step.status == "continue" and step.token:
+            token = base64.b64encode(step.token).decode()
+            return HttpResponse(401, headers=(("WWW-Authenticate", f"{scheme} {token}"),))
+        return HttpResponse(401, headers=self._auth.challenge)
+
     def _serve(
-        self, conn: ConnectionState, host: str, step: AuthStep, request: HttpRequest
+        self, conn: ConnectionState, host: str, scheme: str, step: AuthStep, request: HttpRequest
     ) -> HttpResponse:
-        extra = _final_token(step)
+        extra = _final_token(scheme, step)
         if not request.body:
             return HttpResponse(200, headers=extra)  # an authentication-only leg
         encryption = None
@@ -176,18 +183,14 @@ def _as_http(reply: Reply) -> HttpResponse:
     return HttpResponse(reply.status, reply.body, SOAP_TYPE, requeue=reply.requeue)
 
 
-def _challenge(scheme: str, step: AuthStep) -> HttpResponse:
-    if step.status == "continue" and step.token:
-        token = base64.b64encode(step.token).decode()
-        return HttpResponse(401, headers=(("WWW-Authenticate", f"{scheme} {token}"),))
-    return HttpResponse(401, headers=auth.CHALLENGE)
-
-
-def _final_token(step: AuthStep) -> tuple[tuple[str, str], ...]:
-    """SPNEGO's mechListMIC must reach the client, or its first unseal fails (BadMICError)."""
+def _final_token(scheme: str, step: AuthStep) -> tuple[tuple[str, str], ...]:
+    """SPNEGO's mechListMIC (NTLM) or Kerberos's AP-REP (mutual authentication) must reach the
+    client, or its first unseal fails (BadMICError) or its context never completes. It goes
+    under the scheme the client used (RFC 4559, section 4); Basic has none."""
     if not step.token:
         return ()
-    return (("WWW-Authenticate", "Negotiate " + base64.b64encode(step.token).decode()),)
+    final = "Kerberos" if scheme.lower() == "kerberos" else "Negotiate"
+    return (("WWW-Authenticate", f"{final} " + base64.b64encode(step.token).decode()),)
 
 
 def _is_sealed(request: HttpRequest) -> bool:
@@ -210,6 +213,6 @@ def _seal(encryption: WinRMEncryption, response: HttpResponse) -> HttpResponse:
     """Seal a SOAP reply (faults included) as the request was sealed."""
     if response.action != "respond" or response.content_type != SOAP_TYPE:
         return response
-    _, response.body = encryption.wrap_message(response.body)
-    response.content_type = ENCRYPTED_TYPE
+    kind, response.body = encryption.wrap_message(response.body)
+    response.content_type = sealed_type(kind, encryption.protocol)
     return response

@@ -10,10 +10,12 @@ from typing import Literal
 from orchestrator.lab.http.auth import NegotiateSession
 
 SOAP_TYPE = "application/soap+xml;charset=UTF-8"
-ENCRYPTED_TYPE = (
-    'multipart/encrypted;protocol="application/HTTP-SPNEGO-session-encrypted";'
-    'boundary="Encrypted Boundary"'
-)
+
+
+def sealed_type(kind: str, protocol: str) -> str:
+    """The Content-Type of a sealed body: multipart/encrypted, the context's protocol
+    (application/HTTP-SPNEGO-session-encrypted, or ...-Kerberos-... after the Kerberos scheme)."""
+    return f'{kind};protocol="{protocol}";boundary="Encrypted Boundary"'
 
 
 @dataclass

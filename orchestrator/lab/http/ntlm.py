@@ -110,17 +110,47 @@ class CredentialStore:
         return str(target)
 
 
-class NegotiateAcceptor:
-    """Creates and steps pyspnego acceptor contexts for one lab's hosts."""
+# The services a Windows host's own key answers for: its computer account holds HOST/<fqdn>, and
+# AD maps HTTP (WinRM's) onto HOST (sPNMappings); pypsrp asks for host/<name> unless told
+# otherwise (negotiate_service), the orchestrator's transport too.
+KERBEROS_SERVICES = ("HTTP", "host")
 
-    def __init__(self, store: CredentialStore, channel_binding: bytes | None) -> None:
+
+def host_fqdn(host: str, dns_root: str) -> str:
+    """`<host>.<dns domain>` in lower case, the host part of its service principal names."""
+    fqdn = host.lower().rstrip(".")
+    domain = dns_root.lower().strip(".")
+    return fqdn if fqdn.endswith("." + domain) else f"{fqdn}.{domain}"
+
+
+class NegotiateAcceptor:
+    """Creates and steps pyspnego acceptor contexts for one lab's hosts.
+
+    With `kerberos_domain` set (a Kerberos lab, KRB5_KTNAME naming its keytab) a context also
+    accepts Kerberos, raw or inside SPNEGO, but only a ticket for one of this host's own service
+    principals (HTTP/ or host/<fqdn>): the keytab holds every host's keys, a Windows host only
+    its own, so a ticket for another host is refused once the acceptor has read it.
+    """
+
+    def __init__(
+        self,
+        store: CredentialStore,
+        channel_binding: bytes | None,
+        kerberos_domain: str | None = None,
+    ) -> None:
         self._store = store
         self._bindings = (
             GssChannelBindings(application_data=channel_binding) if channel_binding else None
         )
+        self._kerberos_domain = kerberos_domain
+
+    @property
+    def offers_kerberos(self) -> bool:
+        """Whether this acceptor takes Kerberos tickets."""
+        return self._kerberos_domain is not None
 
     def new_context(self, host: str) -> Any:
-        """A fresh acceptor context (Negotiate, which also takes raw NTLM tokens)."""
+        """A fresh acceptor context (Negotiate, which also takes raw NTLM or Kerberos tokens)."""
         with self._env(host, refresh=False):
             return spnego.server(
                 protocol="negotiate",
@@ -133,7 +163,22 @@ class NegotiateAcceptor:
         refresh = token.find(_SIGNATURE) >= 0
         with self._env(host, refresh=refresh):
             out: bytes | None = context.step(token)
-            return out
+        if self._kerberos_domain is not None and context.complete:
+            self._check_ticket_target(host, self._kerberos_domain, context)
+        return out
+
+    @staticmethod
+    def _check_ticket_target(host: str, dns_root: str, context: Any) -> None:
+        """ValueError when a Kerberos ticket names another host's service. pyspnego exposes no
+        acceptor name, so it is read from the gssapi context under its Kerberos context."""
+        inner = getattr(context, "_context", context)  # SPNEGO -> the chosen mechanism's
+        if getattr(inner, "negotiated_protocol", None) != "kerberos":
+            return
+        target = str(getattr(getattr(inner, "_context", None), "target_name", "") or "")
+        service, _, rest = target.partition("/")
+        fqdn = rest.partition("@")[0].lower()
+        if service not in KERBEROS_SERVICES or fqdn != host_fqdn(host, dns_root):
+            raise ValueError(f"a Kerberos ticket for {target or 'an unknown service'}")
 
     def _env(self, host: str, *, refresh: bool) -> _EnvFile:
         return _EnvFile(self._store.path(host, refresh=refresh))

@@ -12,13 +12,17 @@ import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import spnego
 
 from orchestrator.lab.contract import SecureString
 from orchestrator.lab.domain.lockout import LockoutPolicy
+from orchestrator.lab.harness import RunningLab
 from orchestrator.lab.kerberos import Kdc
+
+from .winrm import start_lab
 
 THRESHOLD = 3
 HOST = "wks001.contoso.com"
@@ -90,3 +94,11 @@ def logon(name: str, secret: SecureString, host: str = HOST) -> Session:
     assert client.complete
     assert server.complete
     return Session(client, server)
+
+
+@pytest.fixture
+def lab(tmp_path: Path) -> Iterator[RunningLab]:
+    """A Kerberos lab over HTTP, stopped after the test."""
+    running = start_lab(tmp_path)
+    yield running
+    running.stop()
