@@ -136,7 +136,10 @@ class TransientError(TransportError):
 
 
 class AuthError(TransportError):
-    """The credential was rejected (bad password, locked out or disabled: WinRM cannot tell)."""
+    """The credential was rejected (bad password, locked out or disabled: over NTLM WinRM
+    cannot tell; over Kerberos the KDC says which)."""
+
+    reason: str = "HTTP 401"  # why, as reports show it: "rejected (<reason>)"
 
 
 class NotContactedError(AuthError):

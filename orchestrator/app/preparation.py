@@ -19,7 +19,7 @@ import structlog
 
 from orchestrator.errors import InputError, Location, Problem
 from orchestrator.inventory.loader import load_inventory
-from orchestrator.inventory.model import Host, Inventory, security_notices
+from orchestrator.inventory.model import Auth, Host, Inventory, security_notices
 from orchestrator.inventory.patterns import apply_limit
 from orchestrator.logging import Redactor
 from orchestrator.modules import MODULES
@@ -194,13 +194,23 @@ def _credentials(
     }
 
 
+_TICKET_AUTH = frozenset({Auth.KERBEROS, Auth.NEGOTIATE})
+
+
 def _require_credentials(hosts: list[Host], inventory: Inventory) -> None:
-    missing = [h.name for h in hosts if inventory.credential_for(h) is None]
+    """Every host has a credential, but a Kerberos one, which may use the operator's own
+    ticket (the one kinit or a Windows logon left in the ticket cache): no password at all."""
+    missing = [
+        h.name
+        for h in hosts
+        if inventory.credential_for(h) is None and h.connection.auth not in _TICKET_AUTH
+    ]
     if missing:
         raise InputError.single(
             f"no credential for {', '.join(missing)}",
             location=Location(str(inventory.path)),
-            hint="set 'credential:' on these hosts, their groups or 'all'",
+            hint="set 'credential:' on these hosts, their groups or 'all'; or, to log on with"
+            " your own Kerberos ticket (kinit), use auth: kerberos",
         )
 
 

@@ -23,6 +23,7 @@ class Rejection:
     credential: str
     username: str
     host: str
+    reason: str = "HTTP 401"  # the refusal's, as AuthError.reason
 
     def explain(self) -> str:
         """The message a host that was not contacted gets."""

@@ -93,6 +93,7 @@ class CredentialRejected:
     credential: str
     username: str
     host: str
+    reason: str = "HTTP 401"  # why (AuthError.reason): a KDC's refusal says which
 
 
 @dataclass(frozen=True)

@@ -184,17 +184,18 @@ class Fanout:
         """Every credential rejected in this command, in order."""
         return self.breaker.rejections()
 
-    def rejected(self, host: Host) -> bool:
-        """A 401 from the host: trip the breaker (emitting the rejection the first time) and
-        take the host out. True when this was the credential's first rejection."""
+    def rejected(self, host: Host, reason: str = AuthError.reason) -> bool:
+        """A refused logon on the host (`reason`: AuthError.reason): trip the breaker
+        (emitting the rejection the first time) and take the host out. True when this was the
+        credential's first rejection."""
         credential, username = self.who(host)
-        first = self.breaker.trip(Rejection(credential, username, host.name))
+        first = self.breaker.trip(Rejection(credential, username, host.name, reason))
         if first:
-            self.events.emit(ev.CredentialRejected(credential, username, host.name))
+            self.events.emit(ev.CredentialRejected(credential, username, host.name, reason))
         self.take_out(
             host,
             OutKind.REFUSED,
-            f"authentication failed: credential '{credential}' was rejected (HTTP 401)",
+            f"authentication failed: credential '{credential}' was rejected ({reason})",
         )
         return first
 
@@ -207,8 +208,8 @@ class Fanout:
             self._refuse_if_rejected(host)
             try:
                 value = action()
-            except AuthError:
-                self.rejected(host)
+            except AuthError as exc:
+                self.rejected(host, exc.reason)
                 raise
             self.breaker.accept(credential, host.name)
         return value

@@ -95,9 +95,11 @@ class HostStepRunner:
             outcome = self._run_module(step, host, guard, cap, attempt)
         except NotContactedError as exc:
             self._finish(step, host, Status.FAILED, error=str(exc), attempts=attempt.count)
-        except AuthError:
+        except AuthError as exc:
             credential, _ = self.fanout.who(host)
-            message = f"authentication failed: credential '{credential}' was rejected (HTTP 401)"
+            message = (
+                f"authentication failed: credential '{credential}' was rejected ({exc.reason})"
+            )
             self._finish(step, host, Status.FAILED, error=message, attempts=attempt.count)
         except ConnectError as exc:
             self._finish(step, host, Status.UNREACHABLE, error=str(exc), attempts=attempt.count)
@@ -111,7 +113,9 @@ class HostStepRunner:
         leaves the run, and the step says why."""
         if isinstance(error, AuthError) and not isinstance(error, NotContactedError):
             credential, _ = self.fanout.who(host)
-            message = f"authentication failed: credential '{credential}' was rejected (HTTP 401)"
+            message = (
+                f"authentication failed: credential '{credential}' was rejected ({error.reason})"
+            )
             self._finish(step, host, Status.FAILED, error=message, attempts=0)
         elif isinstance(error, ConnectError):
             self._finish(step, host, Status.UNREACHABLE, error=str(error), attempts=0)

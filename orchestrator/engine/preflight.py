@@ -112,7 +112,9 @@ def _announce(fanout: Fanout, hosts: Sequence[Host], earlier: set[str]) -> None:
         elif rejection is not None:
             seen.add(credential)
             if credential in earlier:
-                fanout.events.emit(ev.CredentialRejected(credential, username, rejection.host))
+                fanout.events.emit(
+                    ev.CredentialRejected(credential, username, rejection.host, rejection.reason)
+                )
     for host in hosts:
         if fanout.exclusion(host) is not None and _out_before_steps(fanout, host):
             fanout.report_out(host)

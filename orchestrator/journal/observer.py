@@ -92,6 +92,7 @@ class JournalObserver:
 
     def _credential_rejected(self, event: ev.CredentialRejected) -> None:
         detail = {"credential": event.credential, "username": event.username}
+        detail["reason"] = event.reason
         self._record(EventKind.CREDENTIAL_REJECTED, host=event.host, detail=detail)
 
     def _step_finished(self, event: ev.StepFinished) -> None:

@@ -41,7 +41,12 @@ def serve(  # noqa: PLR0917 -- typer maps each option to a parameter
         bool, typer.Option("--port-per-host", help="One port per host, path /wsman.")
     ] = False,
     auth: Annotated[
-        str, typer.Option(help="Auth the inventory asks for: ntlm, negotiate or basic.")
+        str,
+        typer.Option(
+            help="Auth the inventory asks for: ntlm, negotiate, basic, or kerberos (the lab"
+            " then runs a real MIT KDC for its domain and writes a krb5.conf the inventory"
+            " names)."
+        ),
     ] = "ntlm",
     inventory_out: Annotated[
         Path, typer.Option(help="Where to write the inventory reaching every lab host.")
@@ -104,8 +109,8 @@ def serve(  # noqa: PLR0917 -- typer maps each option to a parameter
             markup=False,
         )
         raise typer.Exit(2) from None
-    if auth not in ("ntlm", "negotiate", "basic"):
-        raise typer.BadParameter("expected ntlm, negotiate or basic", param_hint="--auth")
+    if auth not in ("ntlm", "negotiate", "basic", "kerberos"):
+        raise typer.BadParameter("expected ntlm, negotiate, basic or kerberos", param_hint="--auth")
     _check_rate(fault_rate)
     _check_era(era)
     if fault_rate is not None and fault_seed is None:
@@ -117,6 +122,7 @@ def serve(  # noqa: PLR0917 -- typer maps each option to a parameter
         port=port,
         port_per_host=port_per_host,
         auth=auth,
+        kerberos=auth == "kerberos",
         state_dir=inventory_out.parent / "lab-state",
         start_now=True,  # clients and tools compare dates with this machine's clock
         fault_rate=fault_rate,

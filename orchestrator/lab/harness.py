@@ -25,6 +25,7 @@ from orchestrator.lab.backend import DomainBackend
 from orchestrator.lab.contract import AuthOutcome
 from orchestrator.lab.http.faults import flaky_network
 from orchestrator.lab.kerberos.failures import FailureFeed
+from orchestrator.lab.kerberos.kdc import service_principal
 from orchestrator.lab.kerberos.realm import LabRealm, seed_from
 from orchestrator.lab.kerberos.sync import KdcSync
 from orchestrator.lab.scenarios import Overrides, Scenario, load_scenario
@@ -175,8 +176,11 @@ class RunningLab:
         return self.server.endpoints()
 
     def operator(self) -> tuple[str, str]:
-        """(DOMAIN\\user, password) of the account inventories log on with."""
+        """(DOMAIN\\user, or user@REALM in a Kerberos lab, password) of the account
+        inventories log on with."""
         name, password = self.scenario.domain.operator_account()
+        if self.realm is not None and self.options.auth == "kerberos":
+            return f"{name}@{self.realm.realm}", password  # the KDC's name: exact case
         return f"{self.scenario.domain.netbios}\\{name}", password
 
     def write_inventory(self, path: Path) -> Path:
@@ -208,7 +212,12 @@ class RunningLab:
             # the orchestrator refuses clear text over http unless the inventory says so: the
             # lab's loopback is where that choice is the operator's to make
             connection |= {"encryption": "never", "allow_basic_over_http": True}
+        kerberos: dict[str, Any] = {}
+        if self.realm is not None:  # the lab's krb5.conf, so the inventory works as it is
+            config = os.path.relpath(self.realm.kdc.files.krb5_conf, inventory_dir)
+            kerberos = {"kerberos": {"config": config}}
         return {
+            **kerberos,
             "credentials": {
                 "lab_operator": {
                     "username": self.operator()[0],
@@ -228,7 +237,7 @@ class RunningLab:
         groups: dict[str, Any] = {}
         for role, group in ROLE_GROUPS.items():
             hosts = {
-                name: self._host_entry(ep)
+                name: self._host_entry(name, ep)
                 for name, ep in endpoints.items()
                 if role in roles.get(name, ())
             }
@@ -236,10 +245,13 @@ class RunningLab:
                 groups[group] = {"roles": [role], "hosts": hosts}
         return groups
 
-    def _host_entry(self, endpoint: Endpoint) -> dict[str, Any]:
+    def _host_entry(self, name: str, endpoint: Endpoint) -> dict[str, Any]:
         entry: dict[str, Any] = {"address": endpoint.address, "path": endpoint.path}
         if self.options.port_per_host:
             entry["port"] = endpoint.port
+        if self.realm is not None:  # the address is loopback: the ticket is for the host's name
+            spn = service_principal(name, self.realm.kdc.dns_root)
+            entry["kerberos_hostname"] = spn.partition("/")[2]
         return entry
 
     def _roles(self) -> dict[str, tuple[str, ...]]:

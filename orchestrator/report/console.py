@@ -105,8 +105,8 @@ class ConsoleObserver:
     def _rejected(self, event: ev.CredentialRejected) -> None:
         self._print(
             f"  [bold red]credential '{event.credential}' ({_escape(event.username)}) was"
-            f" rejected by {event.host}[/]: one attempt made; no other host will be contacted"
-            " with it"
+            f" rejected by {event.host}[/] ({_escape(event.reason)}): one attempt made; no other"
+            " host will be contacted with it"
         )
 
     def _window_opened(self, event: ev.WindowOpened) -> None:

@@ -302,7 +302,7 @@ class ReportBuilder:
                 event.username,
                 event.host,
                 False,
-                "rejected (HTTP 401): one attempt, no other host contacted",
+                f"rejected ({event.reason}): one attempt, no other host contacted",
             )
         )
 

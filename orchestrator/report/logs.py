@@ -70,6 +70,7 @@ class LogObserver:
             "credential.rejected",
             credential=event.credential,
             username=event.username,
+            reason=event.reason,
             host=event.host,
             attempts=1,
             message="no further host is contacted with this credential",

@@ -118,8 +118,11 @@ def translate_kerberos(exc: BaseException, host: str) -> TransportError | None:
         return None
     refusal = REFUSALS[code]
     message = f"{host}: Kerberos: {refusal.what}: {refusal.todo}"
-    kind = AuthError if refusal.credential else TransportError
-    return kind(message, where=Where(host=host))
+    if not refusal.credential:
+        return TransportError(message, where=Where(host=host))
+    error = AuthError(message, where=Where(host=host))
+    error.reason = f"Kerberos: {refusal.what}; {refusal.todo}"
+    return error
 
 
 def _signed(code: int) -> int:
