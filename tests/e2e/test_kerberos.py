@@ -127,3 +127,18 @@ def _kinit(lab: RunningLab, cache: Path) -> None:
     ccache = krb5.cc_resolve(context, f"FILE:{cache}".encode())
     krb5.cc_initialize(context, ccache, principal)
     krb5.cc_store_cred(context, ccache, creds)
+
+
+def test_a_disabled_account_exits_5_saying_to_enable_or_unlock_it(
+    lab_factory: LabFactory, tmp_path: Path
+) -> None:
+    """The KDC refuses the operator's account (disabled, as a locked one is refused): exit 5,
+    the reason and what to do in the plan, no failure counted."""
+    window = _kerberos_lab(lab_factory, tmp_path, manual_clock=True)
+    assert window.lab.realm is not None
+    window.lab.realm.kdc.disable(OPERATOR)
+    plan = _plan(window)
+    assert plan.returncode == 5, plan.stdout[-2000:] + plan.stderr
+    assert "locked out or disabled" in plan.stdout
+    assert "Enable-ADAccount" in plan.stdout
+    assert _failed_preauthentications(window.lab) == 0
