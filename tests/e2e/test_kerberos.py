@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import krb5
@@ -142,3 +143,31 @@ def test_a_disabled_account_exits_5_saying_to_enable_or_unlock_it(
     assert "locked out or disabled" in plan.stdout
     assert "Enable-ADAccount" in plan.stdout
     assert _failed_preauthentications(window.lab) == 0
+
+
+def test_negotiate_with_a_wrong_password_is_not_tried_again_over_ntlm(
+    lab_factory: LabFactory, tmp_path: Path
+) -> None:
+    """auth negotiate, user@REALM: the KDC refuses the password once, and NTLM is not tried
+    with it (pyspnego's Negotiate alone would: a second failed logon at the DC)."""
+    window = _kerberos_lab(lab_factory, tmp_path, manual_clock=True)
+    data = yaml.safe_load(window.inventory.read_text())
+    data["all"]["auth"] = "negotiate"
+    window.inventory.write_text(yaml.safe_dump(data, sort_keys=False))
+    (window.inventory.parent / PASSWORD_FILE).write_text("not-the-password-at-all\n")
+    plan = _plan(window)
+    assert plan.returncode == 5, plan.stdout[-2000:] + plan.stderr
+    assert "Kerberos: the KDC refused the password" in plan.stdout
+    assert _failed_preauthentications(window.lab) == 1
+    deadline = time.monotonic() + 5
+    while _bad_password_count(window.lab) < 1 and time.monotonic() < deadline:
+        time.sleep(0.02)  # the lab brings the KDC's failures to the directory from kdc.log
+    time.sleep(0.3)  # and would bring a second one, if there were any, by now
+    assert _bad_password_count(window.lab) == 1
+
+
+def _bad_password_count(lab: RunningLab) -> int:
+    """The directory's badPwdCount of the operator: every failed logon, Kerberos or NTLM."""
+    view = lab.backend.ad_account(OPERATOR)
+    assert view is not None
+    return view.bad_pwd_count

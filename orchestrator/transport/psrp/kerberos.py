@@ -128,3 +128,30 @@ def translate_kerberos(exc: BaseException, host: str) -> TransportError | None:
 def _signed(code: int) -> int:
     """GSSAPI gives minor codes as unsigned 32-bit numbers; MIT's table is signed."""
     return code - (1 << 32) if code >= 1 << 31 else code
+
+
+# A refusal that a Negotiate logon must not follow with NTLM: the KDC has counted (or would
+# count) the password, and NTLM would count it again at the domain controller.
+_FINAL = frozenset({PREAUTH_FAILED, CLIENT_REVOKED, KEY_EXPIRED})
+SERVICE = "host"  # pypsrp's default SPN service (HTTPNegotiateAuth), mapped to HTTP by AD
+
+
+def kerberos_first(username: str, password: str, hostname: str) -> BaseException | None:
+    """What Negotiate would hide: ask the KDC for a ticket with the password first, and return
+    its refusal when it is about the credential (wrong password, locked or disabled, expired).
+
+    pyspnego's Negotiate tries Kerberos, and on any failure falls back to NTLM silently: a
+    wrong password would then be counted twice toward the account's lockout, once by the KDC
+    and once by the domain controller's NTLM check. Other failures (no Kerberos here, an
+    unknown principal such as DOMAIN\\user, no KDC, no SPN) return None: NTLM is then the
+    logon, as Negotiate means."""
+    try:
+        import spnego  # the client pypsrp uses; Kerberos in it needs gssapi (the kerberos extra)
+
+        context = spnego.client(
+            username, password, hostname=hostname, service=SERVICE, protocol="kerberos"
+        )
+        context.step()
+    except Exception as exc:  # noqa: BLE001 -- only a KDC's final refusal is kept
+        return exc if kerberos_code(exc) in _FINAL else None
+    return None

@@ -52,7 +52,7 @@ from orchestrator.errors import (
     TransportError,
     Where,
 )
-from orchestrator.inventory.model import Host, Inventory
+from orchestrator.inventory.model import Auth, Host, Inventory
 from orchestrator.transport.psrp.errors import (
     BOUNDARY,
     certainly_not_run,
@@ -60,6 +60,7 @@ from orchestrator.transport.psrp.errors import (
     stale_connection,
     translate,
 )
+from orchestrator.transport.psrp.kerberos import kerberos_first
 from orchestrator.transport.psrp.krb5_config import Krb5Config
 from orchestrator.transport.psrp.pipeline import (
     UNSIGNALLED_PER_POOL,
@@ -265,6 +266,7 @@ class PsrpTransport:
             self._renew_pool(self._session)
         if self._session is None:
             self._released = 0
+            self._kerberos_before_negotiate()
             self._session = self._open_pool(self._new_wsman())
             self._delete_orphans(self._session.wsman)
         return self._session
@@ -287,6 +289,18 @@ class PsrpTransport:
             raise self._failure(exc, sent=False) from exc
         _log.debug("transport.open", host=self.host.name, auth=self.host.connection.auth.value)
         return _Session(wsman, pool)
+
+    def _kerberos_before_negotiate(self) -> None:
+        """auth negotiate with a user@REALM and a password: the KDC first, so that a refused
+        password is not tried again over NTLM (kerberos.kerberos_first)."""
+        conn = self.host.connection
+        if conn.auth is not Auth.NEGOTIATE or self._login is None or "@" not in self._login[0]:
+            return
+        username, password = self._login
+        hostname = conn.kerberos_hostname or self.host.address
+        refusal = kerberos_first(username, password.reveal(), hostname)
+        if refusal is not None:
+            raise self._failure(refusal, sent=False) from refusal
 
     def _renew_pool(self, session: _Session) -> None:
         """Delete the pool, which releases every command Windows keeps in it, and open another
