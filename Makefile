@@ -9,14 +9,15 @@ STAMP  := $(VENV)/.installed
 venv: $(STAMP)
 
 # The lab's KDC (krb5kdc, kadmin.local) and the MIT headers that gssapi compiles against, from
-# Debian; installed by the first `make` when missing (through sudo unless root).
-KRB5_PACKAGES := krb5-kdc krb5-admin-server krb5-user libkrb5-dev
+# Debian, and faketime (a Kerberos client whose clock is off, tests/lab/kerberos); installed by
+# the first `make` when missing (through sudo unless root).
+KRB5_PACKAGES := krb5-kdc krb5-admin-server krb5-user libkrb5-dev faketime
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Re-install only when the project's declared dependencies change.
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("orchestrator needs Python >= 3.11, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
-	@PATH="$$PATH:/usr/sbin:/sbin"; command -v krb5kdc >/dev/null && command -v krb5-config >/dev/null || { \
+	@PATH="$$PATH:/usr/sbin:/sbin"; command -v krb5kdc >/dev/null && command -v krb5-config >/dev/null && command -v faketime >/dev/null || { \
 	  command -v apt-get >/dev/null || { echo "the lab needs MIT Kerberos: install the packages $(KRB5_PACKAGES) (Debian names; krb5kdc, kadmin.local and krb5-config), then run make again" >&2; exit 1; }; \
 	  echo "installing $(KRB5_PACKAGES) (the lab's KDC)"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(KRB5_PACKAGES) >/dev/null; }
