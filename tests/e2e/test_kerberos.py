@@ -171,3 +171,20 @@ def _bad_password_count(lab: RunningLab) -> int:
     view = lab.backend.ad_account(OPERATOR)
     assert view is not None
     return view.bad_pwd_count
+
+
+def test_negotiate_logs_on_with_kerberos_when_the_kdc_accepts(
+    lab_factory: LabFactory, tmp_path: Path
+) -> None:
+    """auth negotiate, user@REALM, the right password: the plan runs on a Kerberos ticket
+    (the KDC issued one to the operator), and nothing counts as a failure anywhere."""
+    window = _kerberos_lab(lab_factory, tmp_path, manual_clock=True)
+    data = yaml.safe_load(window.inventory.read_text())
+    data["all"]["auth"] = "negotiate"
+    window.inventory.write_text(yaml.safe_dump(data, sort_keys=False))
+    plan = _plan(window)
+    assert plan.returncode == 0, plan.stdout[-2000:] + plan.stderr
+    assert window.lab.realm is not None
+    assert f"{OPERATOR}@CONTOSO.COM for krbtgt" in window.lab.realm.kdc.files.kdc_log.read_text()
+    assert _failed_preauthentications(window.lab) == 0
+    assert _bad_password_count(window.lab) == 0
