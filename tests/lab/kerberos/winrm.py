@@ -58,13 +58,16 @@ def wsman(lab: RunningLab, host: str = "DC1", **options: Any) -> WSMan:
 
 def run(client: WSMan, cmdlet: str, **params: Any) -> list[Any]:
     """Open a runspace pool, run one cmdlet, close the pool and the client; its output (errors
-    fail)."""
+    fail). SecureString values given as `secure_<Name>` are sent as <SS>."""
     try:
         with RunspacePool(client) as pool:
             ps = PowerShell(pool)
             ps.add_cmdlet(cmdlet)
             for name, value in params.items():
-                ps.add_parameter(name, value)
+                if name.startswith("secure_"):
+                    ps.add_parameter(name.removeprefix("secure_"), secure(pool, value))
+                else:
+                    ps.add_parameter(name, value)
             output = ps.invoke()
             assert not ps.had_errors, [str(e) for e in ps.streams.error]
             assert not ps.streams.error, [e.fq_error for e in ps.streams.error]
@@ -99,21 +102,5 @@ def secure(pool: RunspacePool, value: str) -> Any:
 
 
 def as_operator(lab: RunningLab, cmdlet: str, **params: Any) -> list[Any]:
-    """Run one cmdlet on DC1 as the operator (Kerberos); SecureString values given as
-    `secure_<Name>` are sent as <SS>."""
-    client = wsman(lab)
-    try:
-        with RunspacePool(client) as pool:
-            ps = PowerShell(pool)
-            ps.add_cmdlet(cmdlet)
-            for name, value in params.items():
-                if name.startswith("secure_"):
-                    ps.add_parameter(name.removeprefix("secure_"), secure(pool, value))
-                else:
-                    ps.add_parameter(name, value)
-            output = ps.invoke()
-            assert not ps.had_errors, [str(e) for e in ps.streams.error]
-            assert not ps.streams.error, [e.fq_error for e in ps.streams.error]
-            return list(output)
-    finally:
-        client.close()
+    """Run one cmdlet on DC1 as the operator (Kerberos), as `run` does."""
+    return run(wsman(lab), cmdlet, **params)
