@@ -192,12 +192,13 @@ class Fanout:
         first = self.breaker.trip(Rejection(credential, username, host.name, reason))
         if first:
             self.events.emit(ev.CredentialRejected(credential, username, host.name, reason))
-        self.take_out(
-            host,
-            OutKind.REFUSED,
-            f"authentication failed: credential '{credential}' was rejected ({reason})",
-        )
+        self.take_out(host, OutKind.REFUSED, self.refusal(host, reason))
         return first
+
+    def refusal(self, host: Host, reason: str) -> str:
+        """What a host whose logon was refused reports: its credential and why."""
+        credential, _ = self.who(host)
+        return f"authentication failed: credential '{credential}' was rejected ({reason})"
 
     def contact(self, host: Host, action: Callable[[], T]) -> T:
         """Do `action` (something that may log on to `host`) under the breaker: never with a

@@ -96,10 +96,7 @@ class HostStepRunner:
         except NotContactedError as exc:
             self._finish(step, host, Status.FAILED, error=str(exc), attempts=attempt.count)
         except AuthError as exc:
-            credential, _ = self.fanout.who(host)
-            message = (
-                f"authentication failed: credential '{credential}' was rejected ({exc.reason})"
-            )
+            message = self.fanout.refusal(host, exc.reason)
             self._finish(step, host, Status.FAILED, error=message, attempts=attempt.count)
         except ConnectError as exc:
             self._finish(step, host, Status.UNREACHABLE, error=str(exc), attempts=attempt.count)
@@ -112,10 +109,7 @@ class HostStepRunner:
         """The host could not be worked on before the step (a window's clock reading): it
         leaves the run, and the step says why."""
         if isinstance(error, AuthError) and not isinstance(error, NotContactedError):
-            credential, _ = self.fanout.who(host)
-            message = (
-                f"authentication failed: credential '{credential}' was rejected ({error.reason})"
-            )
+            message = self.fanout.refusal(host, error.reason)
             self._finish(step, host, Status.FAILED, error=message, attempts=0)
         elif isinstance(error, ConnectError):
             self._finish(step, host, Status.UNREACHABLE, error=str(error), attempts=0)
