@@ -9,13 +9,14 @@ import sys
 import time
 from pathlib import Path
 
-import krb5
 import pytest
 import yaml
 
 from orchestrator.lab.harness import PASSWORD_FILE, RunningLab
+from tests.kinit import kinit
 
 from ..conftest import LabFactory
+from ..lab.kerberos.winrm import kdc_failures
 from .harness import GUEST_WINDOW, Window, run_id_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,13 +43,6 @@ def _plan(window: Window) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _failed_preauthentications(lab: RunningLab) -> int:
-    assert lab.realm is not None
-    state = lab.realm.kdc.state(OPERATOR)
-    assert state is not None
-    return state.failed_attempts
-
-
 def test_the_lab_writes_an_inventory_that_logs_on_with_kerberos(
     lab_factory: LabFactory, tmp_path: Path
 ) -> None:
@@ -62,7 +56,7 @@ def test_the_lab_writes_an_inventory_that_logs_on_with_kerberos(
     assert {h["kerberos_hostname"] for h in hosts.values()} == {"dc1.contoso.com"}
     plan = _plan(window)
     assert plan.returncode == 0, plan.stdout[-2000:] + plan.stderr
-    assert _failed_preauthentications(window.lab) == 0
+    assert kdc_failures(window.lab, OPERATOR) == 0
 
 
 def test_the_guest_window_recovers_the_site_over_kerberos(
@@ -94,7 +88,7 @@ def test_a_wrong_password_exits_5_after_exactly_one_failed_preauthentication(
     assert plan.returncode == 5, plan.stdout[-2000:] + plan.stderr
     assert "Kerberos: the KDC refused the password" in plan.stdout + plan.stderr
     assert "not-the-password-at-all" not in plan.stdout + plan.stderr
-    assert _failed_preauthentications(window.lab) == 1
+    assert kdc_failures(window.lab, OPERATOR) == 1
     secret.write_text(right)
     again = _plan(window)
     assert again.returncode == 0, again.stdout[-2000:] + again.stderr
@@ -111,23 +105,11 @@ def test_plan_with_the_operators_own_ticket_and_no_password_anywhere(
     window.inventory.write_text(yaml.safe_dump(data, sort_keys=False))
     (window.inventory.parent / PASSWORD_FILE).unlink()
     cache = tmp_path / "krb5cc"
-    _kinit(window.lab, cache)
+    _, password = window.lab.operator()
+    kinit(f"{OPERATOR}@CONTOSO.COM", password, cache)
     monkeypatch.setenv("KRB5CCNAME", f"FILE:{cache}")
     plan = _plan(window)
     assert plan.returncode == 0, plan.stdout[-2000:] + plan.stderr
-
-
-def _kinit(lab: RunningLab, cache: Path) -> None:
-    """What `kinit labadmin@CONTOSO.COM` does, with the krb5 library (no prompt)."""
-    assert lab.realm is not None
-    _, password = lab.operator()
-    context = krb5.init_context()
-    principal = krb5.parse_name_flags(context, f"{OPERATOR}@{lab.realm.realm}".encode())
-    options = krb5.get_init_creds_opt_alloc(context)
-    creds = krb5.get_init_creds_password(context, principal, options, password=password.encode())
-    ccache = krb5.cc_resolve(context, f"FILE:{cache}".encode())
-    krb5.cc_initialize(context, ccache, principal)
-    krb5.cc_store_cred(context, ccache, creds)
 
 
 def test_a_disabled_account_exits_5_saying_to_enable_or_unlock_it(
@@ -142,7 +124,7 @@ def test_a_disabled_account_exits_5_saying_to_enable_or_unlock_it(
     assert plan.returncode == 5, plan.stdout[-2000:] + plan.stderr
     assert "locked out or disabled" in plan.stdout
     assert "Enable-ADAccount" in plan.stdout
-    assert _failed_preauthentications(window.lab) == 0
+    assert kdc_failures(window.lab, OPERATOR) == 0
 
 
 def test_negotiate_with_a_wrong_password_is_not_tried_again_over_ntlm(
@@ -158,7 +140,7 @@ def test_negotiate_with_a_wrong_password_is_not_tried_again_over_ntlm(
     plan = _plan(window)
     assert plan.returncode == 5, plan.stdout[-2000:] + plan.stderr
     assert "Kerberos: the KDC refused the password" in plan.stdout
-    assert _failed_preauthentications(window.lab) == 1
+    assert kdc_failures(window.lab, OPERATOR) == 1
     deadline = time.monotonic() + 5
     while _bad_password_count(window.lab) < 1 and time.monotonic() < deadline:
         time.sleep(0.02)  # the lab brings the KDC's failures to the directory from kdc.log
@@ -186,5 +168,5 @@ def test_negotiate_logs_on_with_kerberos_when_the_kdc_accepts(
     assert plan.returncode == 0, plan.stdout[-2000:] + plan.stderr
     assert window.lab.realm is not None
     assert f"{OPERATOR}@CONTOSO.COM for krbtgt" in window.lab.realm.kdc.files.kdc_log.read_text()
-    assert _failed_preauthentications(window.lab) == 0
+    assert kdc_failures(window.lab, OPERATOR) == 0
     assert _bad_password_count(window.lab) == 0

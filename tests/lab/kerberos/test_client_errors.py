@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import krb5
 import pytest
 import spnego
 
@@ -14,6 +13,7 @@ from orchestrator.errors import AuthError, TransportError
 from orchestrator.lab.contract import SecureString
 from orchestrator.lab.kerberos import Kdc
 from orchestrator.transport.psrp.errors import translate
+from tests.kinit import kinit
 
 from .conftest import CANARY, THRESHOLD, User, logon, password
 
@@ -82,15 +82,7 @@ def test_the_operators_own_ticket_logs_on_with_no_password_anywhere(
     """A ticket cache filled by a logon (kinit's job, done here with the krb5 library) is all
     a host without a credential needs."""
     cache = tmp_path / "krb5cc"
-    context = krb5.init_context()
-    principal = krb5.parse_name_flags(context, f"{user.name}@{kdc.realm}".encode())
-    options = krb5.get_init_creds_opt_alloc(context)
-    creds = krb5.get_init_creds_password(
-        context, principal, options, password=user.password.reveal().encode()
-    )
-    ccache = krb5.cc_resolve(context, f"FILE:{cache}".encode())
-    krb5.cc_initialize(context, ccache, principal)
-    krb5.cc_store_cred(context, ccache, creds)
+    kinit(f"{user.name}@{kdc.realm}", user.password.reveal(), cache)
     monkeypatch.setenv("KRB5CCNAME", f"FILE:{cache}")
     _ticket_logon()
 
